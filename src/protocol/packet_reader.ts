@@ -1,0 +1,120 @@
+/**
+ * Sequential reader over one packet's bytes, with sf::Packet's encodings (PROTOCOL.md §1).
+ *
+ * @module
+ */
+import { ProtocolError } from "./errors.ts";
+import type { Color, DataGhost, Vec3 } from "./types.ts";
+import { DATA_GHOST_BYTES } from "./data_ghost.ts";
+
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * Reads big-endian integers, little-endian floats, length-prefixed strings and composites.
+ * Every read checks that enough bytes remain and throws a {@linkcode ProtocolError} with code
+ * `truncated_packet` otherwise. Returned byte views alias the input; copy them to keep them.
+ */
+export class PacketReader {
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+  #offset = 0;
+
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Bytes consumed so far. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /** Bytes not yet consumed. */
+  get remaining(): number {
+    return this.#bytes.length - this.#offset;
+  }
+
+  #take(count: number): number {
+    const at = this.#offset;
+    if (count > this.#bytes.length - at) {
+      throw new ProtocolError(
+        "truncated_packet",
+        `Packet ends early: ${count} bytes needed at offset ${at}, ${this.#bytes.length - at} left`,
+      );
+    }
+    this.#offset = at + count;
+    return at;
+  }
+
+  u8(): number {
+    return this.#view.getUint8(this.#take(1));
+  }
+
+  u16(): number {
+    return this.#view.getUint16(this.#take(2));
+  }
+
+  u32(): number {
+    return this.#view.getUint32(this.#take(4));
+  }
+
+  /** A little-endian u32 (only inside VOICE's raw Steam header). */
+  u32le(): number {
+    return this.#view.getUint32(this.#take(4), true);
+  }
+
+  /** A native-order float, which is little-endian on every platform SAR runs on. */
+  f32(): number {
+    return this.#view.getFloat32(this.#take(4), true);
+  }
+
+  /** One byte; any non-zero value is true, as in SFML. */
+  bool(): boolean {
+    return this.u8() !== 0;
+  }
+
+  /** `count` raw bytes (a view into the packet). */
+  bytes(count: number): Uint8Array {
+    const at = this.#take(count);
+    return this.#bytes.subarray(at, at + count);
+  }
+
+  /** Everything not yet read (a view into the packet). */
+  rest(): Uint8Array {
+    return this.bytes(this.remaining);
+  }
+
+  /** A string's raw bytes: u32 big-endian byte count, then the bytes. */
+  stringBytes(): Uint8Array {
+    return this.bytes(this.u32());
+  }
+
+  /** A string decoded as UTF-8 (invalid sequences become U+FFFD). */
+  string(): string {
+    return utf8.decode(this.stringBytes());
+  }
+
+  vec3(): Vec3 {
+    const at = this.#take(12);
+    const view = this.#view;
+    return {
+      x: view.getFloat32(at, true),
+      y: view.getFloat32(at + 4, true),
+      z: view.getFloat32(at + 8, true),
+    };
+  }
+
+  color(): Color {
+    const at = this.#take(3);
+    const bytes = this.#bytes;
+    return { r: bytes[at], g: bytes[at + 1], b: bytes[at + 2] };
+  }
+
+  dataGhost(): DataGhost {
+    if (this.remaining < DATA_GHOST_BYTES) this.#take(DATA_GHOST_BYTES);
+    const position = this.vec3();
+    const viewAngle = this.vec3();
+    const packed = this.u8();
+    return { position, viewAngle, viewOffset: packed & 0x7f, grounded: (packed & 0x80) !== 0 };
+  }
+}

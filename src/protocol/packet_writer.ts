@@ -1,0 +1,147 @@
+/**
+ * Growable writer producing sf::Packet's encodings (PROTOCOL.md §1).
+ *
+ * @module
+ */
+import type { Color, DataGhost, Vec3 } from "./types.ts";
+import { packViewOffset } from "./data_ghost.ts";
+
+const utf8 = new TextEncoder();
+
+function checkInteger(value: number, max: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new RangeError(`${what} must be an integer from 0 to ${max}, got ${value}`);
+  }
+}
+
+/**
+ * Appends big-endian integers, little-endian floats, length-prefixed strings and composites to
+ * a buffer that grows as needed. A writer can be {@linkcode PacketWriter.reset reset} and reused
+ * so hot paths do not allocate. Out-of-range integers raise a `RangeError`.
+ */
+export class PacketWriter {
+  #buffer: Uint8Array;
+  #view: DataView;
+  #length = 0;
+
+  constructor(initialCapacity = 64) {
+    this.#buffer = new Uint8Array(Math.max(16, initialCapacity));
+    this.#view = new DataView(this.#buffer.buffer);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Forgets the content and keeps the buffer. */
+  reset(): this {
+    this.#length = 0;
+    return this;
+  }
+
+  // Callers must call this before touching #buffer or #view: it may replace both.
+  #reserve(count: number): number {
+    const at = this.#length;
+    const needed = at + count;
+    if (needed > this.#buffer.length) {
+      let capacity = this.#buffer.length * 2;
+      while (capacity < needed) capacity *= 2;
+      const grown = new Uint8Array(capacity);
+      grown.set(this.#buffer.subarray(0, at));
+      this.#buffer = grown;
+      this.#view = new DataView(grown.buffer);
+    }
+    this.#length = needed;
+    return at;
+  }
+
+  u8(value: number): this {
+    checkInteger(value, 0xff, "u8");
+    const at = this.#reserve(1);
+    this.#buffer[at] = value;
+    return this;
+  }
+
+  u16(value: number): this {
+    checkInteger(value, 0xffff, "u16");
+    const at = this.#reserve(2);
+    this.#view.setUint16(at, value);
+    return this;
+  }
+
+  u32(value: number): this {
+    checkInteger(value, 0xffffffff, "u32");
+    const at = this.#reserve(4);
+    this.#view.setUint32(at, value);
+    return this;
+  }
+
+  /** A little-endian u32 (only inside VOICE's raw Steam header). */
+  u32le(value: number): this {
+    checkInteger(value, 0xffffffff, "u32");
+    const at = this.#reserve(4);
+    this.#view.setUint32(at, value, true);
+    return this;
+  }
+
+  /** Overwrites a u32 already written at `offset` (for length prefixes and counts). */
+  patchU32(offset: number, value: number): this {
+    checkInteger(value, 0xffffffff, "u32");
+    if (offset < 0 || offset + 4 > this.#length) {
+      throw new RangeError(`Offset ${offset} is outside the ${this.#length} bytes written`);
+    }
+    this.#view.setUint32(offset, value);
+    return this;
+  }
+
+  /** A float in little-endian order, as SFML writes it on x86. */
+  f32(value: number): this {
+    if (typeof value !== "number") throw new TypeError(`f32 must be a number, got ${typeof value}`);
+    const at = this.#reserve(4);
+    this.#view.setFloat32(at, value, true);
+    return this;
+  }
+
+  bool(value: boolean): this {
+    const at = this.#reserve(1);
+    this.#buffer[at] = value ? 1 : 0;
+    return this;
+  }
+
+  /** Raw bytes, no length prefix. */
+  bytes(bytes: Uint8Array): this {
+    const at = this.#reserve(bytes.length);
+    this.#buffer.set(bytes, at);
+    return this;
+  }
+
+  /** A string: u32 big-endian byte count, then the bytes (UTF-8 for a JS string). */
+  string(value: string | Uint8Array): this {
+    const bytes = typeof value === "string" ? utf8.encode(value) : value;
+    return this.u32(bytes.length).bytes(bytes);
+  }
+
+  vec3(value: Vec3): this {
+    return this.f32(value.x).f32(value.y).f32(value.z);
+  }
+
+  color(value: Color): this {
+    return this.u8(value.r).u8(value.g).u8(value.b);
+  }
+
+  dataGhost(value: DataGhost): this {
+    return this.vec3(value.position).vec3(value.viewAngle)
+      .u8(packViewOffset(value.viewOffset, value.grounded));
+  }
+
+  /** A view of the bytes written; valid until the next write or reset. */
+  view(): Uint8Array {
+    return this.#buffer.subarray(0, this.#length);
+  }
+
+  /** A copy of the bytes written. */
+  toBytes(): Uint8Array {
+    return this.#buffer.slice(0, this.#length);
+  }
+}
