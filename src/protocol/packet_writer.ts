@@ -4,7 +4,7 @@
  * @module
  */
 import type { Color, DataGhost, Vec3 } from "./types.ts";
-import { packViewOffset } from "./data_ghost.ts";
+import { DATA_GHOST_BYTES, packViewOffset } from "./data_ghost.ts";
 
 const utf8 = new TextEncoder();
 
@@ -130,7 +130,14 @@ export class PacketWriter {
     return this.u8(value.r).u8(value.g).u8(value.b);
   }
 
-  dataGhost(value: DataGhost): this {
+  /** A DataGhost: decoded values, or 25 raw bytes copied unchanged. */
+  dataGhost(value: DataGhost | Uint8Array): this {
+    if (value instanceof Uint8Array) {
+      if (value.length !== DATA_GHOST_BYTES) {
+        throw new RangeError(`A raw DataGhost is ${DATA_GHOST_BYTES} bytes, got ${value.length}`);
+      }
+      return this.bytes(value);
+    }
     return this.vec3(value.position).vec3(value.viewAngle)
       .u8(packViewOffset(value.viewOffset, value.grounded));
   }

@@ -31,6 +31,12 @@ export interface GhostInfo {
   spectator: boolean;
 }
 
+/**
+ * A {@linkcode GhostInfo} to encode, whose pose may be the raw 25 bytes (copied unchanged, as
+ * the server stores poses).
+ */
+export type GhostInfoInput = Omit<GhostInfo, "data"> & { data: DataGhost | Uint8Array };
+
 /** Header 0: never sent; ignored by both sides. */
 export interface NonePacket {
   header: typeof Header.NONE;
@@ -257,7 +263,7 @@ type SharedPacket =
   | LocatorPacket
   | VoicePacket;
 
-function writeGhostInfo(writer: PacketWriter, ghost: GhostInfo): void {
+function writeGhostInfo(writer: PacketWriter, ghost: GhostInfoInput): void {
   writer.u32(ghost.id).string(ghost.name).dataGhost(ghost.data).string(ghost.model)
     .string(ghost.map).color(ghost.color).bool(ghost.spectator);
 }
@@ -459,9 +465,7 @@ export function encodeServerPacket(packet: ServerPacket): Uint8Array {
       writer.u8(packet.header);
       break;
     case Header.CONNECT:
-      writer.u8(packet.header);
-      writeGhostInfo(writer, packet);
-      break;
+      return encodeConnectNotification(packet);
     case Header.COUNTDOWN:
       writer.u8(packet.header).u32(packet.id).u8(packet.step);
       if (isCountdownSetup(packet)) {
@@ -531,8 +535,18 @@ export function decodeServerPacket(bytes: Uint8Array): ServerPacket {
   });
 }
 
+/** Encodes the CONNECT notification announcing `ghost` to the clients already there. */
+export function encodeConnectNotification(ghost: GhostInfoInput): Uint8Array {
+  const writer = new PacketWriter(96);
+  writer.u8(Header.CONNECT);
+  writeGhostInfo(writer, ghost);
+  return writer.toBytes();
+}
+
 /** Encodes the header-less connect reply. */
-export function encodeConnectReply(reply: ConnectReply): Uint8Array {
+export function encodeConnectReply(
+  reply: { yourId: number; ghosts: GhostInfoInput[] },
+): Uint8Array {
   const writer = new PacketWriter(8 + reply.ghosts.length * 96);
   writer.u32(reply.yourId).u32(reply.ghosts.length);
   for (const ghost of reply.ghosts) writeGhostInfo(writer, ghost);

@@ -1,0 +1,7 @@
+/**
+ * Configuration: the schema with its defaults, and the `config.toml` loader.
+ *
+ * @module
+ */
+export * from "./schema.ts";
+export * from "./load.ts";

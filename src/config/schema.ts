@@ -1,0 +1,148 @@
+/**
+ * Every configuration key, its type, range, default and meaning. Validation, the embedded
+ * defaults and the README's reference all come from this one table.
+ *
+ * @module
+ */
+
+/** `[server]`: sockets, handshake and acceptance. */
+export interface ServerSection {
+  hostname: string;
+  port: number;
+  handshake_timeout_ms: number;
+  max_frame_bytes: number;
+  max_write_queue_bytes: number;
+  one_connection_per_ip: boolean;
+  explain_refusals: boolean;
+}
+
+/** `[countdown]`: what `countdown` sends when not told otherwise. */
+export interface CountdownSection {
+  delay: number;
+  pre_commands: string;
+  post_commands: string;
+}
+
+/** Log levels, lowest first (logtape's names). */
+export const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
+
+/** One of {@linkcode LOG_LEVELS}. */
+export type LogLevel = typeof LOG_LEVELS[number];
+
+/** `[logging]`: where log lines go. */
+export interface LoggingSection {
+  level: LogLevel;
+  console: boolean;
+  file: boolean;
+  filename: string;
+}
+
+/** The whole configuration, as in `config.toml`. */
+export interface Config {
+  server: ServerSection;
+  countdown: CountdownSection;
+  logging: LoggingSection;
+}
+
+/** How one key is checked and documented. */
+export type FieldSpec<T> =
+  & { doc: string; default: T }
+  & (T extends boolean ? { type: "boolean" }
+    : T extends number ? { type: "integer"; min: number; max: number }
+    : { type: "string"; oneOf?: readonly string[] });
+
+/** The schema: one spec per key of every section. */
+export type ConfigSchema = {
+  [S in keyof Config]: { [K in keyof Config[S]]: FieldSpec<Config[S][K]> };
+};
+
+/** The configuration schema, in the order `config.toml` lists it. */
+export const CONFIG_SCHEMA: ConfigSchema = {
+  server: {
+    hostname: {
+      type: "string",
+      default: "0.0.0.0",
+      doc: 'Address to listen on, TCP and UDP alike; "::" listens on IPv6 and IPv4',
+    },
+    port: {
+      type: "integer",
+      min: 0,
+      max: 65535,
+      default: 53000,
+      doc:
+        "TCP and UDP port; SAR's ghost_connect uses 53000 unless told otherwise; 0 picks a free port",
+    },
+    handshake_timeout_ms: {
+      type: "integer",
+      min: 1,
+      max: 60000,
+      default: 1500,
+      doc: "How long a new connection may take to send its CONNECT",
+    },
+    max_frame_bytes: {
+      type: "integer",
+      min: 64,
+      max: 16777216,
+      default: 65536,
+      doc: "Largest TCP frame a client may send; larger ones close the connection",
+    },
+    max_write_queue_bytes: {
+      type: "integer",
+      min: 65536,
+      max: 268435456,
+      default: 1048576,
+      doc: "Bytes that may wait for a slow TCP reader before it is disconnected",
+    },
+    one_connection_per_ip: {
+      type: "boolean",
+      default: true,
+      doc: "Refuse a second connection from an IP already connected, as the C++ server does",
+    },
+    explain_refusals: {
+      type: "boolean",
+      default: true,
+      doc: "Tell refused, kicked and timed-out players why in chat before closing",
+    },
+  },
+  countdown: {
+    delay: {
+      type: "integer",
+      min: 0,
+      max: 60,
+      default: 3,
+      doc: "Seconds counted down in chat after the 3-second lead-in",
+    },
+    pre_commands: {
+      type: "string",
+      default: "",
+      doc: "Console commands every client runs when the countdown is set up",
+    },
+    post_commands: {
+      type: "string",
+      default: "",
+      doc: "Console commands every client runs at go",
+    },
+  },
+  logging: {
+    level: { type: "string", oneOf: LOG_LEVELS, default: "info", doc: "Lowest level logged" },
+    console: { type: "boolean", default: true, doc: "Log to standard error" },
+    file: { type: "boolean", default: false, doc: "Also log to `filename`" },
+    filename: {
+      type: "string",
+      default: "logs/ghosting.log",
+      doc: "Log file, created with its directory when `file` is on",
+    },
+  },
+};
+
+/** The embedded defaults: a fresh copy each call. */
+export function defaultConfig(): Config {
+  const config: Record<string, Record<string, unknown>> = {};
+  for (const [section, fields] of Object.entries(CONFIG_SCHEMA)) {
+    config[section] = {};
+    for (const [key, spec] of Object.entries(fields as Record<string, { default: unknown }>)) {
+      config[section][key] = spec.default;
+    }
+  }
+  return config as unknown as Config;
+}

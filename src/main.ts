@@ -1,0 +1,121 @@
+/**
+ * `deno task server` / `deno task start`: runs a ghost server from `config.toml` and the
+ * command line.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { dispose } from "@logtape/logtape";
+import {
+  checkValue,
+  type Config,
+  ConfigError,
+  defaultConfig,
+  fieldSpec,
+  loadConfig,
+} from "./config/mod.ts";
+import { ListenError } from "./net/listen.ts";
+import { setupLogging } from "./logging/setup.ts";
+import { GhostServer, optionsFromConfig } from "./server/server.ts";
+
+const USAGE = `Usage: deno task server [--config FILE] [--port PORT] [--hostname ADDRESS]
+
+  -c, --config FILE      configuration file (default: ./config.toml if present,
+                         otherwise the built-in defaults)
+  -p, --port PORT        TCP and UDP port, overrides [server] port (0: any free port)
+      --hostname ADDRESS address to listen on, overrides [server] hostname
+  -h, --help             show this help`;
+
+/** Thrown for a bad command line; main prints it with the usage. */
+class UsageError extends Error {}
+
+async function readConfig(path: string | undefined): Promise<{ config: Config; source: string }> {
+  if (path !== undefined) return { config: await loadConfig(path), source: path };
+  try {
+    await Deno.stat("config.toml");
+  } catch {
+    return { config: defaultConfig(), source: "the built-in defaults" };
+  }
+  return { config: await loadConfig("config.toml"), source: "config.toml" };
+}
+
+/** Parses the command line and returns the configuration it selects. */
+export async function configFromArgs(
+  args: string[],
+): Promise<{ config: Config; source: string } | undefined> {
+  let values;
+  try {
+    values = parseArgs({
+      args,
+      options: {
+        config: { type: "string", short: "c" },
+        port: { type: "string", short: "p" },
+        hostname: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return undefined;
+  const loaded = await readConfig(values.config);
+  if (values.port !== undefined) {
+    const port = /^\d+$/.test(values.port) ? Number(values.port) : values.port;
+    const problem = checkValue(fieldSpec("server", "port")!, port);
+    if (problem) throw new UsageError(`--port ${problem}`);
+    loaded.config.server.port = port as number;
+  }
+  if (values.hostname !== undefined) loaded.config.server.hostname = values.hostname;
+  return loaded;
+}
+
+async function main(): Promise<number> {
+  let loaded;
+  try {
+    loaded = await configFromArgs(Deno.args);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`error: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      console.error(`error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  if (!loaded) {
+    console.log(USAGE);
+    return 0;
+  }
+  const { config, source } = loaded;
+  await setupLogging(config.logging);
+  const server = new GhostServer(optionsFromConfig(config));
+  try {
+    await server.start();
+  } catch (error) {
+    if (error instanceof ListenError) {
+      console.error(`error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  console.error(`Configuration: ${source}. Stop with Ctrl+C.`);
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => server.stop().then(resolve);
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      try {
+        Deno.addSignalListener(signal, stop);
+      } catch {
+        // SIGTERM does not exist on Windows.
+      }
+    }
+  });
+  await stopped;
+  await dispose(); // flushes the sinks
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main());

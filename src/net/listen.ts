@@ -1,0 +1,66 @@
+/**
+ * Binding the TCP listener and the UDP socket on the same port, as SAR expects.
+ *
+ * @module
+ */
+
+/** The server could not bind its port. */
+export class ListenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ListenError";
+  }
+}
+
+/** A TCP listener and a UDP socket bound to the same port number. */
+export interface BoundSockets {
+  tcp: Deno.TcpListener;
+  udp: Deno.DatagramConn;
+  port: number;
+}
+
+function explain(error: unknown, protocol: string, hostname: string, port: number): ListenError {
+  const where = `${hostname}:${port} (${protocol})`;
+  if (error instanceof Deno.errors.AddrInUse) {
+    return new ListenError(
+      `Port ${port} is already in use on ${hostname} (${protocol}); stop the other server or choose another port with --port or [server] port`,
+    );
+  }
+  if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
+    return new ListenError(`Not allowed to listen on ${where}: ${(error as Error).message}`);
+  }
+  if (error instanceof Deno.errors.AddrNotAvailable) {
+    return new ListenError(
+      `Cannot listen on ${where}: this machine has no such address; check [server] hostname`,
+    );
+  }
+  return new ListenError(`Cannot listen on ${where}: ${(error as Error).message}`);
+}
+
+/**
+ * Binds TCP, then UDP on the port TCP got. With port 0 a free port is chosen; if its UDP twin
+ * is taken, another one is tried.
+ *
+ * @throws {ListenError} naming the port and what to change
+ */
+export function bindSockets(hostname: string, port: number): BoundSockets {
+  for (let attempt = 0;; attempt++) {
+    let tcp: Deno.TcpListener;
+    try {
+      tcp = Deno.listen({ hostname, port, transport: "tcp" });
+    } catch (error) {
+      throw explain(error, "TCP", hostname, port);
+    }
+    const bound = (tcp.addr as Deno.NetAddr).port;
+    try {
+      // hostname is always passed: some Deno versions default UDP to 127.0.0.1 (PROTOCOL.md §8).
+      const udp = Deno.listenDatagram({ hostname, port: bound, transport: "udp" });
+      return { tcp, udp, port: bound };
+    } catch (error) {
+      tcp.close();
+      if (port !== 0 || attempt >= 10 || !(error instanceof Deno.errors.AddrInUse)) {
+        throw explain(error, "UDP", hostname, bound);
+      }
+    }
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * A connected client: what the server remembers about one player or spectator.
+ *
+ * @module
+ */
+import {
+  type Color,
+  DATA_GHOST_BYTES,
+  type DataGhost,
+  type GhostInfoInput,
+  Header,
+  PacketReader,
+} from "../protocol/mod.ts";
+import type { ConnectPacket } from "../protocol/mod.ts";
+import type { TcpConnection } from "../net/tcp_connection.ts";
+import { UdpEndpoint } from "./udp_endpoint.ts";
+
+/** A snapshot of a client, as the public API and events show it. */
+export interface ClientInfo {
+  id: number;
+  name: string;
+  /** The TCP peer's IP address. */
+  ip: string;
+  /** Where UDP goes: the announced port, or the one learned from the client's datagrams. */
+  udpPort: number;
+  tcpOnly: boolean;
+  spectator: boolean;
+  /** Current map file name; "" in the menu. */
+  map: string;
+  model: string;
+  color: Color;
+  /** Latest pose. */
+  data: DataGhost;
+  connectedAt: Date;
+}
+
+/** Session state of one accepted connection. */
+export class Client {
+  readonly id: number;
+  readonly connection: TcpConnection;
+  readonly ip: string;
+  readonly tcpOnly: boolean;
+  readonly spectator: boolean;
+  readonly connectedAt = new Date();
+  readonly udp: UdpEndpoint;
+  /** The latest DataGhost exactly as received (stored and forwarded raw, PROTOCOL.md §1.1). */
+  readonly pose = new Uint8Array(DATA_GHOST_BYTES);
+  /** This client's UDP keep-alive, built once: `06 | id | 0` (PROTOCOL.md §5.2). */
+  readonly udpKeepAlive: Uint8Array;
+  name: string;
+  model: string;
+  map: string;
+  color: Color;
+  /** Token of the latest TCP heartbeat, and the two-miss state (PROTOCOL.md §5.1). */
+  heartbeatToken = 0;
+  heartbeatReturned = true;
+  missedLastHeartbeat = false;
+  /** When the last LOCATOR was relayed (PROTOCOL.md §3.15). */
+  lastLocatorAt = -Infinity;
+
+  constructor(id: number, connection: TcpConnection, connect: ConnectPacket, rawPose: Uint8Array) {
+    this.id = id;
+    this.connection = connection;
+    this.ip = connection.remoteIp;
+    this.name = connect.name;
+    this.model = connect.model;
+    this.map = connect.map;
+    this.color = connect.color;
+    this.tcpOnly = connect.tcpOnly;
+    this.spectator = connect.spectator;
+    this.pose.set(rawPose);
+    this.udp = new UdpEndpoint(connection.remoteHostname, connect.udpPort);
+    this.udpKeepAlive = new Uint8Array([
+      Header.HEART_BEAT,
+      id >>> 24,
+      (id >>> 16) & 0xff,
+      (id >>> 8) & 0xff,
+      id & 0xff,
+      0,
+      0,
+      0,
+      0,
+    ]);
+  }
+
+  /** The pose decoded. */
+  data(): DataGhost {
+    return new PacketReader(this.pose).dataGhost();
+  }
+
+  /** How connect replies and notifications describe this client (pose kept raw). */
+  ghostInfo(): GhostInfoInput {
+    return {
+      id: this.id,
+      name: this.name,
+      data: this.pose,
+      model: this.model,
+      map: this.map,
+      color: this.color,
+      spectator: this.spectator,
+    };
+  }
+
+  info(): ClientInfo {
+    return {
+      id: this.id,
+      name: this.name,
+      ip: this.ip,
+      udpPort: this.udp.port,
+      tcpOnly: this.tcpOnly,
+      spectator: this.spectator,
+      map: this.map,
+      model: this.model,
+      color: { ...this.color },
+      data: this.data(),
+      connectedAt: new Date(this.connectedAt),
+    };
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * A small typed event emitter whose listeners can never break the emitter.
+ *
+ * @module
+ */
+
+/** Removes the listener it was returned for. */
+export type Unsubscribe = () => void;
+
+type Listener<T> = (event: T) => void;
+
+/**
+ * Typed `on`/`off`/`once` over an event map. A listener that throws is reported to
+ * `onListenerError` and the other listeners still run.
+ */
+export class Emitter<Events extends object> {
+  readonly #listeners = new Map<keyof Events, Set<Listener<never>>>();
+  readonly #onListenerError: (error: unknown, type: keyof Events) => void;
+
+  constructor(onListenerError: (error: unknown, type: keyof Events) => void) {
+    this.#onListenerError = onListenerError;
+  }
+
+  /** Calls `listener` for every event of `type`; returns a function that stops it. */
+  on<K extends keyof Events>(type: K, listener: Listener<Events[K]>): Unsubscribe {
+    let set = this.#listeners.get(type);
+    if (!set) this.#listeners.set(type, set = new Set());
+    set.add(listener as Listener<never>);
+    return () => this.off(type, listener);
+  }
+
+  /** Stops calling `listener` for `type`. */
+  off<K extends keyof Events>(type: K, listener: Listener<Events[K]>): void {
+    this.#listeners.get(type)?.delete(listener as Listener<never>);
+  }
+
+  /**
+   * Resolves with the next event of `type` that passes `filter`.
+   *
+   * @param signal rejects the promise and removes the listener when aborted
+   */
+  once<K extends keyof Events>(
+    type: K,
+    filter: (event: Events[K]) => boolean = () => true,
+    signal?: AbortSignal,
+  ): Promise<Events[K]> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        off();
+        reject(signal?.reason);
+      };
+      const off = this.on(type, (event) => {
+        if (!filter(event)) return;
+        off();
+        signal?.removeEventListener("abort", onAbort);
+        resolve(event);
+      });
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Whether anyone listens to `type`; lets hot paths skip building events nobody reads. */
+  hasListeners(type: keyof Events): boolean {
+    return (this.#listeners.get(type)?.size ?? 0) > 0;
+  }
+
+  /** Delivers `event` to every listener of `type`, in subscription order. */
+  emit<K extends keyof Events>(type: K, event: Events[K]): void {
+    const set = this.#listeners.get(type);
+    if (!set) return;
+    for (const listener of [...set]) {
+      try {
+        (listener as Listener<Events[K]>)(event);
+      } catch (error) {
+        this.#onListenerError(error, type);
+      }
+    }
+  }
+}

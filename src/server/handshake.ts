@@ -1,0 +1,85 @@
+/**
+ * The first frame of a connection (PROTOCOL.md §4.2 steps 3–4), hardened per §7 #6–7: the
+ * wait is a timer, not a blocking read, and the frame must be a complete CONNECT.
+ *
+ * @module
+ */
+import {
+  type ConnectPacket,
+  DATA_GHOST_BYTES,
+  decodeClientPacket,
+  Header,
+  headerName,
+  ProtocolError,
+} from "../protocol/mod.ts";
+import type { Clock } from "../clock.ts";
+import type { TcpConnection } from "../net/tcp_connection.ts";
+import type { RefusalReason } from "./reasons.ts";
+
+/** What the first frame turned out to be. */
+export type FirstFrame =
+  | { connect: ConnectPacket; pose: Uint8Array }
+  | { refusal: RefusalReason; detail: string };
+
+/**
+ * Checks that a first frame is a complete CONNECT. The C++ server takes any first frame as a
+ * CONNECT and reads missing fields from uninitialised memory; that is refused here.
+ */
+export function readFirstFrame(payload: Uint8Array): FirstFrame {
+  if (payload.length === 0) return { refusal: "not_connect_first", detail: "first frame is empty" };
+  if (payload[0] !== Header.CONNECT) {
+    return { refusal: "not_connect_first", detail: `first frame is ${headerName(payload[0])}` };
+  }
+  let connect: ConnectPacket;
+  try {
+    connect = decodeClientPacket(payload) as ConnectPacket;
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    return { refusal: "truncated_packet", detail: error.message };
+  }
+  // The pose follows header (1), UDP port (2) and the name (4 + length); kept raw, like UPDATEs.
+  const nameLength = new DataView(payload.buffer, payload.byteOffset).getUint32(3);
+  const at = 7 + nameLength;
+  return { connect, pose: payload.slice(at, at + DATA_GHOST_BYTES) };
+}
+
+/** How a handshake ends. */
+export interface HandshakeCallbacks {
+  /** The first frame arrived (synchronously, before any later frame); return false to stop reading. */
+  onFirstFrame(frame: FirstFrame): boolean;
+  /** No first frame: timeout, or the connection closed or broke first. */
+  onFailure(reason: RefusalReason, detail: string): void;
+}
+
+/**
+ * Starts reading a new connection and waits, without blocking anyone, for its first frame.
+ * Returns a function that abandons the handshake (its timer is cleared).
+ */
+export function startHandshake(
+  connection: TcpConnection,
+  clock: Clock,
+  timeoutMs: number,
+  callbacks: HandshakeCallbacks,
+): () => void {
+  let settled = false;
+  const settle = () => {
+    if (settled) return false;
+    settled = true;
+    clock.clearTimeout(timer);
+    return true;
+  };
+  const timer = clock.setTimeout(() => {
+    if (settle()) callbacks.onFailure("handshake_timeout", `no CONNECT within ${timeoutMs} ms`);
+  }, timeoutMs);
+  connection.onFrame = (payload) =>
+    settle() ? callbacks.onFirstFrame(readFirstFrame(payload)) : false;
+  connection.onClose = (reason, error) => {
+    if (!settle()) return;
+    const refusal: RefusalReason = reason === "frame_too_large" || reason === "connection_closed"
+      ? reason
+      : "connection_error";
+    callbacks.onFailure(refusal, error instanceof Error ? error.message : reason);
+  };
+  connection.start();
+  return settle;
+}

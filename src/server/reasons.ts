@@ -1,0 +1,67 @@
+/**
+ * Reason codes: every refusal, disconnect and dropped packet carries one, in logs and events.
+ *
+ * @module
+ */
+
+/** Why a connection was closed before it became a client. */
+export type RefusalReason =
+  | "handshake_timeout"
+  | "not_connect_first"
+  | "truncated_packet"
+  | "frame_too_large"
+  | "connection_closed"
+  | "connection_error"
+  | "banned"
+  | "same_ip"
+  | "refused_players"
+  | "refused_spectators"
+  | "not_whitelisted"
+  | "server_stopping";
+
+/** Why a client left. */
+export type DisconnectReason =
+  | "client_disconnect"
+  | "connection_closed"
+  | "connection_error"
+  | "frame_too_large"
+  | "write_backlog"
+  | "heartbeat_timeout"
+  | "kicked"
+  | "banned"
+  | "not_whitelisted"
+  | "server_stop"
+  | "internal_error";
+
+/** Why a single packet was ignored; the sender stays connected. */
+export type DropReason =
+  | "truncated_packet"
+  | "unknown_header"
+  | "spoofed_id"
+  | "unknown_client"
+  | "unexpected_connect"
+  | "stop_server_ignored"
+  | "udp_header_not_allowed"
+  | "udp_endpoint_mismatch"
+  | "locator_rate_limit"
+  | "invalid_voice";
+
+/**
+ * What a refused player reads in chat when `explain_refusals` is on (SAR alone would only
+ * show "Transfer timed out").
+ */
+export const REFUSAL_EXPLANATIONS: Partial<Record<RefusalReason, string>> = {
+  banned: "You are banned from this server.",
+  same_ip: "Someone from your IP address is already connected to this server.",
+  refused_players: "This server is not accepting new players right now.",
+  refused_spectators: "This server is not accepting spectators right now.",
+  not_whitelisted: "You are not on this server's whitelist.",
+};
+
+/** What a disconnected client reads in chat before the close, when it can still read. */
+export const DISCONNECT_EXPLANATIONS: Partial<Record<DisconnectReason, string>> = {
+  kicked: "You have been kicked from this server.",
+  banned: "You have been banned from this server.",
+  not_whitelisted: "You have been removed: you are not on this server's whitelist.",
+  heartbeat_timeout: "You have been disconnected: your game stopped answering heartbeats.",
+};

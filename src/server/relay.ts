@@ -1,0 +1,269 @@
+/**
+ * What the server does with each packet a client sends (PROTOCOL.md §3.0): identity checks,
+ * then store, relay the original bytes, answer, or ignore.
+ *
+ * @module
+ */
+import {
+  type ClientPacket,
+  DATA_GHOST_BYTES,
+  decodeClientPacket,
+  encodeServerPacket,
+  Header,
+  isKnownHeader,
+  ProtocolError,
+} from "../protocol/mod.ts";
+import type { Clock } from "../clock.ts";
+import type { Client } from "./client.ts";
+import type { Emitter } from "./emitter.ts";
+import type { GhostServerEvents } from "./events.ts";
+import type { DisconnectReason, DropReason } from "./reasons.ts";
+
+/** LOCATOR pings relayed at most once per this many ms per client (PROTOCOL.md §3.15). */
+export const LOCATOR_INTERVAL_MS = 100;
+
+/** Bytes of an UPDATE from a client: header, id, DataGhost. */
+const UPDATE_BYTES = 5 + DATA_GHOST_BYTES;
+
+/** PING is answered with the header byte alone. */
+const PING_ECHO = encodeServerPacket({ header: Header.PING });
+
+/** COUNTDOWN "go", sent to each client that confirms a countdown. */
+const COUNTDOWN_GO = encodeServerPacket({ header: Header.COUNTDOWN, id: 0, step: 1 });
+
+/** What the relay rules need from the server. */
+export interface RelayHost {
+  readonly clock: Clock;
+  readonly events: Emitter<GhostServerEvents>;
+  /** Connected clients, in connection order. */
+  clients(): Iterable<Client>;
+  client(id: number): Client | undefined;
+  disconnect(client: Client, reason: DisconnectReason): void;
+  drop(
+    ip: string,
+    via: "tcp" | "udp",
+    reason: DropReason,
+    detail: string,
+    header?: number,
+    clientId?: number,
+  ): void;
+}
+
+type Via = "tcp" | "udp";
+
+function readId(payload: Uint8Array): number {
+  return ((payload[1] << 24) | (payload[2] << 16) | (payload[3] << 8) | payload[4]) >>> 0;
+}
+
+/** Sends the original bytes to every client but the sender (MESSAGE, MAP_CHANGE, …). */
+function relayToOthers(host: RelayHost, sender: Client, payload: Uint8Array): void {
+  for (const other of host.clients()) if (other !== sender) other.connection.send(payload);
+}
+
+/** Sends the original bytes, over TCP, to every other client on the sender's map. */
+function relayToOthersOnMap(host: RelayHost, sender: Client, payload: Uint8Array): void {
+  for (const other of host.clients()) {
+    if (other !== sender && other.map === sender.map) other.connection.send(payload);
+  }
+}
+
+/**
+ * A frame from a client's TCP connection. The id of every packet must be the connection's own
+ * (PROTOCOL.md §7 #4: stricter than the C++ server's same-IP check, and the same when one
+ * connection per IP is enforced).
+ */
+export function handleTcpPacket(host: RelayHost, client: Client, payload: Uint8Array): void {
+  const header = payload[0];
+  if (payload.length === 0) {
+    return host.drop(client.ip, "tcp", "truncated_packet", "empty frame", undefined, client.id);
+  }
+  if (header === Header.NONE) return;
+  if (!isKnownHeader(header)) {
+    // A newer SAR may add headers; ignoring them keeps it connected, as SAR and GS do.
+    return host.drop(client.ip, "tcp", "unknown_header", `header ${header}`, header, client.id);
+  }
+  if (header === Header.CONNECT) {
+    return host.drop(
+      client.ip,
+      "tcp",
+      "unexpected_connect",
+      "already connected",
+      header,
+      client.id,
+    );
+  }
+  if (payload.length < 5) {
+    return host.drop(client.ip, "tcp", "truncated_packet", "no id", header, client.id);
+  }
+  const id = readId(payload);
+  if (id !== client.id) {
+    return host.drop(
+      client.ip,
+      "tcp",
+      "spoofed_id",
+      `id ${id} on the connection of ${client.id}`,
+      header,
+      client.id,
+    );
+  }
+  handlePacket(host, client, payload, "tcp");
+}
+
+/**
+ * A datagram. SAR only sends UPDATE, VOICE and heartbeat replies over UDP, so nothing else is
+ * accepted; the id must belong to a client at the datagram's source IP, and the source port
+ * must be that client's UDP endpoint (see `udp_endpoint.ts`).
+ */
+export function handleDatagram(
+  host: RelayHost,
+  payload: Uint8Array,
+  from: Deno.NetAddr,
+  ip: string,
+): void {
+  const header = payload[0];
+  if (payload.length < 5) {
+    return host.drop(ip, "udp", "truncated_packet", `${payload.length} bytes`, header);
+  }
+  if (header !== Header.UPDATE && header !== Header.HEART_BEAT && header !== Header.VOICE) {
+    return host.drop(ip, "udp", "udp_header_not_allowed", `header ${header}`, header);
+  }
+  const id = readId(payload);
+  const client = host.client(id);
+  if (!client) return host.drop(ip, "udp", "unknown_client", `id ${id}`, header);
+  if (client.ip !== ip) {
+    return host.drop(ip, "udp", "spoofed_id", `id ${id} belongs to another address`, header, id);
+  }
+  if (!client.udp.admit(from.port, host.clock.now())) {
+    return host.drop(
+      ip,
+      "udp",
+      "udp_endpoint_mismatch",
+      `port ${from.port}, expected ${client.udp.port}`,
+      header,
+      id,
+    );
+  }
+  handlePacket(host, client, payload, "udp");
+}
+
+function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via: Via): void {
+  const header = payload[0];
+  if (header === Header.UPDATE) {
+    // The hot path: stored raw without decoding or allocating (PROTOCOL.md §3.10).
+    if (payload.length < UPDATE_BYTES) {
+      return host.drop(
+        client.ip,
+        via,
+        "truncated_packet",
+        `UPDATE of ${payload.length} bytes`,
+        header,
+        client.id,
+      );
+    }
+    const pose = client.pose;
+    for (let i = 0; i < DATA_GHOST_BYTES; i++) pose[i] = payload[5 + i];
+    return;
+  }
+  let packet: ClientPacket;
+  try {
+    packet = decodeClientPacket(payload);
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    const reason = header === Header.VOICE ? "invalid_voice" : "truncated_packet";
+    return host.drop(client.ip, via, reason, error.message, header, client.id);
+  }
+  const events = host.events;
+  switch (packet.header) {
+    case Header.PING:
+      client.connection.send(PING_ECHO);
+      return;
+    case Header.DISCONNECT:
+      host.disconnect(client, "client_disconnect");
+      return;
+    case Header.STOP_SERVER:
+      // Any client could stop the 2024 C++ server this way (PROTOCOL.md §3.5); ignored since.
+      host.drop(
+        client.ip,
+        via,
+        "stop_server_ignored",
+        "clients cannot stop the server",
+        header,
+        client.id,
+      );
+      return;
+    case Header.MAP_CHANGE:
+      client.map = packet.map;
+      relayToOthers(host, client, payload);
+      if (events.hasListeners("mapChange")) {
+        const { map, ticks, ticksTotal } = packet;
+        events.emit("mapChange", { client: client.info(), map, ticks, ticksTotal });
+      }
+      return;
+    case Header.HEART_BEAT:
+      // Only the latest TCP token counts, whatever the transport; UDP replies carry 0.
+      if (packet.token === client.heartbeatToken) client.heartbeatReturned = true;
+      return;
+    case Header.MESSAGE:
+      relayToOthers(host, client, payload);
+      if (events.hasListeners("message")) {
+        events.emit("message", { client: client.info(), text: packet.text });
+      }
+      return;
+    case Header.COUNTDOWN:
+      client.connection.send(COUNTDOWN_GO);
+      if (events.hasListeners("countdownConfirm")) {
+        events.emit("countdownConfirm", { client: client.info() });
+      }
+      return;
+    case Header.SPEEDRUN_FINISH:
+      relayToOthers(host, client, payload);
+      if (events.hasListeners("speedrunFinish")) {
+        events.emit("speedrunFinish", { client: client.info(), time: packet.time });
+      }
+      return;
+    case Header.MODEL_CHANGE:
+      client.model = packet.model;
+      relayToOthers(host, client, payload);
+      if (events.hasListeners("modelChange")) {
+        events.emit("modelChange", { client: client.info(), model: packet.model });
+      }
+      return;
+    case Header.COLOR_CHANGE:
+      client.color = packet.color;
+      relayToOthers(host, client, payload);
+      if (events.hasListeners("colorChange")) {
+        events.emit("colorChange", { client: client.info(), color: { ...packet.color } });
+      }
+      return;
+    case Header.TAUNT:
+      relayToOthersOnMap(host, client, payload);
+      if (events.hasListeners("taunt")) {
+        events.emit("taunt", { client: client.info(), animation: packet.animation });
+      }
+      return;
+    case Header.LOCATOR: {
+      const now = host.clock.now();
+      if (now - client.lastLocatorAt < LOCATOR_INTERVAL_MS) {
+        return host.drop(
+          client.ip,
+          via,
+          "locator_rate_limit",
+          "more than one per 100 ms",
+          header,
+          client.id,
+        );
+      }
+      client.lastLocatorAt = now;
+      relayToOthersOnMap(host, client, payload);
+      if (events.hasListeners("locator")) {
+        const { position, normal } = packet;
+        events.emit("locator", { client: client.info(), position, normal });
+      }
+      return;
+    }
+    case Header.VOICE:
+      // Arrives over UDP mostly, always relayed over TCP (PROTOCOL.md §3.16).
+      relayToOthersOnMap(host, client, payload);
+      return;
+  }
+}

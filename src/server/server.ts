@@ -1,0 +1,673 @@
+/**
+ * The ghost server: sessions over a TCP listener and a UDP socket on the same port, and the
+ * public API the console, plugins and embedders use.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import {
+  type ConnectPacket,
+  DEFAULT_MAX_FRAME_BYTES,
+  encodeClientPacket,
+  encodeConnectNotification,
+  encodeConnectReply,
+  encodeServerPacket,
+  Header,
+  headerName,
+} from "../protocol/mod.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import { bindSockets } from "../net/listen.ts";
+import { normalizeIp, parseIp } from "../net/address.ts";
+import { TcpConnection } from "../net/tcp_connection.ts";
+import { DenoUdpSocket, type UdpSocket } from "../net/udp_socket.ts";
+import type { Config } from "../config/mod.ts";
+import { AccessRules, type WhitelistEntries } from "./acceptance.ts";
+import { Client, type ClientInfo } from "./client.ts";
+import { type CountdownOptions, encodeCountdownSetup, stripLineEndings } from "./countdown.ts";
+import { Emitter, type Unsubscribe } from "./emitter.ts";
+import type { GhostServerEvents } from "./events.ts";
+import { startHandshake } from "./handshake.ts";
+import {
+  BULK_UPDATE_INTERVAL_MS,
+  BulkUpdateEncoder,
+  HEARTBEAT_INTERVAL_MS,
+  heartbeatRound,
+  type LoopHost,
+  sendBulkUpdate,
+  sendUdpKeepAlives,
+  Ticker,
+  UDP_KEEPALIVE_INTERVAL_MS,
+} from "./loops.ts";
+import {
+  DISCONNECT_EXPLANATIONS,
+  type DisconnectReason,
+  type DropReason,
+  REFUSAL_EXPLANATIONS,
+  type RefusalReason,
+} from "./reasons.ts";
+import { handleDatagram, handleTcpPacket, type RelayHost } from "./relay.ts";
+
+const log = getLogger(["ghosting", "server"]);
+
+/** Settings of a {@linkcode GhostServer}; each defaults to the `config.toml` default. */
+export interface GhostServerOptions {
+  /** Address for TCP and UDP. Default `"0.0.0.0"`. */
+  hostname?: string;
+  /** Port for TCP and UDP; 0 picks a free one. Default 53000. */
+  port?: number;
+  /** Time a new connection has to send CONNECT. Default 1500. */
+  handshakeTimeoutMs?: number;
+  /** Largest frame a client may send. Default 65536. */
+  maxFrameBytes?: number;
+  /** Bytes that may wait for a slow reader before it is disconnected. Default 1 MiB. */
+  maxWriteQueueBytes?: number;
+  /** One connection per IP, as the C++ server. Default true. */
+  oneConnectionPerIp?: boolean;
+  /** Tell refused/kicked players why in chat before closing. Default true. */
+  explainRefusals?: boolean;
+  /** Defaults for {@linkcode GhostServer.startCountdown}. */
+  countdown?: CountdownOptions;
+  /** How long a closing connection may take to flush and be closed by its peer. Default 2000. */
+  closeGraceMs?: number;
+  /** Time source of every timer; tests pass a `ManualClock`. */
+  clock?: Clock;
+}
+
+/** Which clients an operation applies to: one id, every client with a name, or an IP. */
+export type ClientSelector = { id: number } | { name: string } | { ip: string };
+
+/** Options for a server built from a parsed `config.toml`. */
+export function optionsFromConfig(config: Config): GhostServerOptions {
+  const { server, countdown } = config;
+  return {
+    hostname: server.hostname,
+    port: server.port,
+    handshakeTimeoutMs: server.handshake_timeout_ms,
+    maxFrameBytes: server.max_frame_bytes,
+    maxWriteQueueBytes: server.max_write_queue_bytes,
+    oneConnectionPerIp: server.one_connection_per_ip,
+    explainRefusals: server.explain_refusals,
+    countdown: {
+      delay: countdown.delay,
+      preCommands: countdown.pre_commands,
+      postCommands: countdown.post_commands,
+    },
+  };
+}
+
+function serverMessage(text: string): Uint8Array {
+  return encodeServerPacket({ header: Header.MESSAGE, id: 0, text });
+}
+
+function kind(spectator: boolean | undefined): string {
+  return spectator ? "spectator" : "player";
+}
+
+/**
+ * A SAR-compatible ghost server.
+ *
+ * @example
+ * ```ts
+ * import { GhostServer } from "@ghosting/server";
+ *
+ * const server = new GhostServer({ port: 53000 });
+ * server.on("connect", ({ client }) => console.log(`${client.name} joined`));
+ * await server.start();
+ * // …
+ * await server.stop();
+ * ```
+ */
+export class GhostServer {
+  readonly #options: Required<Omit<GhostServerOptions, "countdown" | "clock">>;
+  readonly #countdownDefaults: Required<CountdownOptions>;
+  readonly #clock: Clock;
+  readonly #events = new Emitter<GhostServerEvents>((error, type) => {
+    log.error("A {type} listener failed: {error}", { type, error });
+  });
+  readonly #rules: AccessRules;
+  /** Connected clients in connection order (Map keeps insertion order). */
+  readonly #clients = new Map<number, Client>();
+  /** Connections still in their handshake, with the function that abandons it. */
+  readonly #handshakes = new Map<TcpConnection, () => void>();
+  /** Connections being closed gracefully; stop() waits for them. */
+  readonly #closing = new Set<Promise<void>>();
+  readonly #bulkEncoder = new BulkUpdateEncoder();
+  #nextId = 1;
+  #state: "idle" | "running" | "stopping" | "stopped" = "idle";
+  #listener: Deno.TcpListener | undefined;
+  #udp: UdpSocket | undefined;
+  #acceptLoop: Promise<void> = Promise.resolve();
+  #tickers: Ticker[] = [];
+  #port = 0;
+  readonly #relayHost: RelayHost;
+  readonly #loopHost: LoopHost;
+
+  constructor(options: GhostServerOptions = {}) {
+    this.#options = {
+      hostname: options.hostname ?? "0.0.0.0",
+      port: options.port ?? 53000,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 1500,
+      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      maxWriteQueueBytes: options.maxWriteQueueBytes ?? 1024 * 1024,
+      oneConnectionPerIp: options.oneConnectionPerIp ?? true,
+      explainRefusals: options.explainRefusals ?? true,
+      closeGraceMs: options.closeGraceMs ?? 2000,
+    };
+    const port = this.#options.port;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new RangeError(`Port must be an integer from 0 to 65535, got ${port}`);
+    }
+    this.#countdownDefaults = {
+      delay: options.countdown?.delay ?? 3,
+      preCommands: options.countdown?.preCommands ?? "",
+      postCommands: options.countdown?.postCommands ?? "",
+    };
+    this.#clock = options.clock ?? systemClock;
+    this.#rules = new AccessRules(this.#options.oneConnectionPerIp);
+    const clients = this.#clients;
+    const disconnect = (client: Client, reason: DisconnectReason) =>
+      this.#disconnect(client, reason);
+    this.#relayHost = {
+      clock: this.#clock,
+      events: this.#events,
+      clients: () => clients.values(),
+      client: (id) => clients.get(id),
+      disconnect,
+      drop: (ip, via, reason, detail, header, clientId) =>
+        this.#drop(ip, via, reason, detail, header, clientId),
+    };
+    const udp = () => {
+      if (!this.#udp) throw new Error("The UDP socket is not open");
+      return this.#udp;
+    };
+    this.#loopHost = {
+      clients: () => clients.values(),
+      get clientCount() {
+        return clients.size;
+      },
+      get udp() {
+        return udp();
+      },
+      disconnect,
+    };
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Binds TCP and UDP on the same port and starts the loops.
+   *
+   * @throws {ListenError} when the port cannot be bound (in use, not allowed, bad address)
+   */
+  start(): Promise<{ hostname: string; port: number }> {
+    if (this.#state !== "idle") {
+      return Promise.reject(
+        new Error(`A server can only be started once; this one is ${this.#state}`),
+      );
+    }
+    const { hostname } = this.#options;
+    const sockets = bindSockets(hostname, this.#options.port);
+    this.#state = "running";
+    this.#port = sockets.port;
+    this.#listener = sockets.tcp;
+    const udp = new DenoUdpSocket(sockets.udp, (data, from) => {
+      handleDatagram(this.#relayHost, data, from, normalizeIp(from.hostname));
+    });
+    udp.start();
+    this.#udp = udp;
+    this.#acceptLoop = this.#acceptConnections(sockets.tcp);
+    const loopHost = this.#loopHost;
+    this.#tickers = [
+      new Ticker(
+        this.#clock,
+        BULK_UPDATE_INTERVAL_MS,
+        () => sendBulkUpdate(loopHost, this.#bulkEncoder),
+      ),
+      new Ticker(this.#clock, UDP_KEEPALIVE_INTERVAL_MS, () => sendUdpKeepAlives(loopHost)),
+      new Ticker(this.#clock, HEARTBEAT_INTERVAL_MS, () => heartbeatRound(loopHost)),
+    ];
+    for (const ticker of this.#tickers) ticker.start();
+    log.info("Server listening on {hostname}:{port} (TCP and UDP)", { hostname, port: this.#port });
+    this.#events.emit("listening", { hostname, port: this.#port });
+    return Promise.resolve({ hostname, port: this.#port });
+  }
+
+  /**
+   * Stops gracefully: every client gets STOP_SERVER (SAR then disconnects itself), queued
+   * bytes are flushed, and every socket is closed. Resolves when nothing is left running.
+   */
+  async stop(): Promise<void> {
+    if (this.#state !== "running") return;
+    this.#state = "stopping";
+    log.info("Server stopping");
+    for (const ticker of this.#tickers) ticker.stop();
+    this.#listener?.close();
+    for (const [connection, abandon] of this.#handshakes) {
+      abandon();
+      connection.close();
+      this.#closing.add(connection.closed);
+    }
+    this.#handshakes.clear();
+    const stopServer = encodeServerPacket({ header: Header.STOP_SERVER, id: 0 });
+    for (const client of [...this.#clients.values()]) {
+      this.#clients.delete(client.id);
+      client.connection.send(stopServer);
+      this.#closeGracefully(client.connection);
+      this.#emitDisconnect(client, "server_stop");
+    }
+    await this.#acceptLoop;
+    while (this.#closing.size > 0) await Promise.all([...this.#closing]);
+    await this.#udp?.close();
+    this.#state = "stopped";
+    log.info("Server stopped");
+    this.#events.emit("stop", {});
+  }
+
+  /** Whether the server is accepting connections. */
+  get running(): boolean {
+    return this.#state === "running";
+  }
+
+  /** The bound port (useful with port 0); 0 before start. */
+  get port(): number {
+    return this.#port;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** Listens to an event; returns a function that stops listening. */
+  on<K extends keyof GhostServerEvents>(
+    type: K,
+    listener: (event: GhostServerEvents[K]) => void,
+  ): Unsubscribe {
+    return this.#events.on(type, listener);
+  }
+
+  /** Stops a listener added with {@linkcode GhostServer.on}. */
+  off<K extends keyof GhostServerEvents>(
+    type: K,
+    listener: (event: GhostServerEvents[K]) => void,
+  ): void {
+    this.#events.off(type, listener);
+  }
+
+  /** Resolves with the next event of `type` that passes `filter`. */
+  once<K extends keyof GhostServerEvents>(
+    type: K,
+    filter?: (event: GhostServerEvents[K]) => boolean,
+    signal?: AbortSignal,
+  ): Promise<GhostServerEvents[K]> {
+    return this.#events.once(type, filter, signal);
+  }
+
+  // ---------------------------------------------------------------- clients
+
+  /** Every connected client, in connection order. */
+  clients(): ClientInfo[] {
+    return [...this.#clients.values()].map((client) => client.info());
+  }
+
+  /** One client by id. */
+  client(id: number): ClientInfo | undefined {
+    return this.#clients.get(id)?.info();
+  }
+
+  /**
+   * Disconnects the selected clients; the others are told with DISCONNECT. With
+   * `explain_refusals` the kicked player first reads `message` (or a default) in chat.
+   *
+   * @returns the clients kicked
+   * @throws {TypeError} for a malformed selector
+   */
+  kick(selector: ClientSelector, message?: string): ClientInfo[] {
+    const matches = this.#select(selector);
+    for (const client of matches) this.#disconnect(client, "kicked", message);
+    return matches.map((client) => client.info());
+  }
+
+  /**
+   * Bans the IPs of the selected clients (or the given IP, connected or not) and disconnects
+   * everyone from them.
+   *
+   * @returns the IPs newly banned and the clients disconnected
+   * @throws {TypeError} for a malformed selector or IP
+   */
+  ban(selector: ClientSelector, message?: string): { ips: string[]; kicked: ClientInfo[] } {
+    const ips = "ip" in selector
+      ? [this.#requireIp(selector.ip)]
+      : [...new Set(this.#select(selector).map((client) => client.ip))];
+    const newlyBanned = ips.filter((ip) => this.#rules.ban(ip));
+    for (const ip of newlyBanned) log.info("Banned IP {ip}", { ip });
+    const kicked = [...this.#clients.values()].filter((client) => ips.includes(client.ip));
+    for (const client of kicked) this.#disconnect(client, "banned", message);
+    return { ips: newlyBanned, kicked: kicked.map((client) => client.info()) };
+  }
+
+  /**
+   * Lifts a ban; false when the IP was not banned.
+   *
+   * @throws {TypeError} when `ip` is not an IP literal
+   */
+  unban(ip: string): boolean {
+    const lifted = this.#rules.unban(this.#requireIp(ip));
+    if (lifted) log.info("Unbanned IP {ip}", { ip });
+    return lifted;
+  }
+
+  /** Banned IPs. */
+  bannedIps(): string[] {
+    return this.#rules.bannedIps();
+  }
+
+  // ---------------------------------------------------------------- acceptance
+
+  /** Whether new players and spectators are accepted. */
+  accepting(): { players: boolean; spectators: boolean } {
+    return { players: this.#rules.acceptingPlayers, spectators: this.#rules.acceptingSpectators };
+  }
+
+  /** Accepts or refuses new players and/or spectators; connected clients stay. */
+  setAccepting(change: { players?: boolean; spectators?: boolean }): void {
+    const rules = this.#rules;
+    if (change.players !== undefined && change.players !== rules.acceptingPlayers) {
+      rules.acceptingPlayers = change.players;
+      log.info(`Now ${change.players ? "accepting" : "refusing"} connections from players`);
+    }
+    if (change.spectators !== undefined && change.spectators !== rules.acceptingSpectators) {
+      rules.acceptingSpectators = change.spectators;
+      log.info(`Now ${change.spectators ? "accepting" : "refusing"} connections from spectators`);
+    }
+  }
+
+  /** The whitelist: whether it is on, and its names and IPs. */
+  whitelist(): WhitelistEntries {
+    return this.#rules.whitelist.entries();
+  }
+
+  /**
+   * Turns the whitelist on or off. Turning it on does not kick anyone; see
+   * {@linkcode GhostServer.kickNotWhitelisted}. An empty whitelist lets nobody in.
+   */
+  setWhitelistEnabled(enabled: boolean): void {
+    if (this.#rules.whitelist.enabled === enabled) return;
+    this.#rules.whitelist.enabled = enabled;
+    log.info(`Whitelist now ${enabled ? "enabled" : "disabled"}`);
+  }
+
+  /**
+   * Adds a name (matched case-insensitively) or an IP; false when already there.
+   *
+   * @throws {TypeError} for an empty name or a malformed IP
+   */
+  whitelistAdd(entry: { name: string } | { ip: string }): boolean {
+    const whitelist = this.#rules.whitelist;
+    const added = "name" in entry ? whitelist.addName(entry.name) : whitelist.addIp(entry.ip);
+    if (added) {
+      log.info("Added {entry} to the whitelist", {
+        entry: "name" in entry ? entry.name : entry.ip,
+      });
+    }
+    return added;
+  }
+
+  /**
+   * Removes a name or an IP; false when it was not there.
+   *
+   * @throws {TypeError} for a malformed IP
+   */
+  whitelistRemove(entry: { name: string } | { ip: string }): boolean {
+    const whitelist = this.#rules.whitelist;
+    const removed = "name" in entry
+      ? whitelist.removeName(entry.name)
+      : whitelist.removeIp(entry.ip);
+    if (removed) {
+      log.info("Removed {entry} from the whitelist", {
+        entry: "name" in entry ? entry.name : entry.ip,
+      });
+    }
+    return removed;
+  }
+
+  /** Disconnects every client not on the whitelist (every one of them, §7 #18). */
+  kickNotWhitelisted(message?: string): ClientInfo[] {
+    const whitelist = this.#rules.whitelist;
+    const outside = [...this.#clients.values()].filter((client) =>
+      !whitelist.includes(client.name, client.ip)
+    );
+    for (const client of outside) this.#disconnect(client, "not_whitelisted", message);
+    return outside.map((client) => client.info());
+  }
+
+  // ---------------------------------------------------------------- messages and countdown
+
+  /** Sends a chat line from the server (id 0) to every client; SAR shows "SERVER: …". */
+  sendMessage(text: string): void {
+    if (typeof text !== "string") throw new TypeError("A server message must be a string");
+    const line = stripLineEndings(text);
+    const packet = serverMessage(line);
+    for (const client of this.#clients.values()) client.connection.send(packet);
+    log.info("[server message] {text}", { text: line });
+    this.#events.emit("serverMessage", { text: line });
+  }
+
+  /**
+   * Sends a countdown setup to every client and, as the C++ server does, stops accepting new
+   * players (spectators may still join; `setAccepting({ players: true })` reopens).
+   *
+   * @throws {RangeError} when the delay is not an integer from 0 to 60
+   */
+  startCountdown(options: CountdownOptions = {}): void {
+    const { packet, setup } = encodeCountdownSetup({ ...this.#countdownDefaults, ...options });
+    for (const client of this.#clients.values()) client.connection.send(packet);
+    log.info("Countdown starting: {delay} seconds", { delay: setup.duration });
+    if (setup.preCommands) log.info("Pre-command: {commands}", { commands: setup.preCommands });
+    if (setup.postCommands) log.info("Post-command: {commands}", { commands: setup.postCommands });
+    this.setAccepting({ players: false });
+    this.#events.emit("countdown", {
+      delay: setup.duration,
+      preCommands: setup.preCommands,
+      postCommands: setup.postCommands,
+    });
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  async #acceptConnections(listener: Deno.TcpListener): Promise<void> {
+    for (;;) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (this.#state !== "running" || error instanceof Deno.errors.BadResource) return;
+        log.warn("Accepting a connection failed: {error}", { error });
+        continue;
+      }
+      this.#onConnection(conn);
+    }
+  }
+
+  #onConnection(conn: Deno.TcpConn): void {
+    const connection = new TcpConnection(conn, {
+      maxFrameBytes: this.#options.maxFrameBytes,
+      maxWriteQueueBytes: this.#options.maxWriteQueueBytes,
+      clock: this.#clock,
+    });
+    const ip = connection.remoteIp;
+    if (this.#state !== "running") {
+      connection.close();
+      return;
+    }
+    if (!this.#options.explainRefusals) {
+      // As the C++ server: refuse before reading anything when the address alone decides.
+      const blocked = this.#rules.checkAddress(ip, this.#ipConnected(ip));
+      if (blocked) return this.#refuse(connection, blocked, "blocked before CONNECT");
+    }
+    const abandon = startHandshake(connection, this.#clock, this.#options.handshakeTimeoutMs, {
+      onFirstFrame: (frame) => {
+        this.#handshakes.delete(connection);
+        if ("refusal" in frame) {
+          this.#refuse(connection, frame.refusal, frame.detail);
+          return false;
+        }
+        return this.#admit(connection, frame.connect, frame.pose);
+      },
+      onFailure: (reason, detail) => {
+        this.#handshakes.delete(connection);
+        this.#refuse(connection, reason, detail);
+      },
+    });
+    this.#handshakes.set(connection, abandon);
+  }
+
+  #ipConnected(ip: string): boolean {
+    for (const client of this.#clients.values()) if (client.ip === ip) return true;
+    return false;
+  }
+
+  /** Acceptance rules, then the reply, the notifications, and registration (PROTOCOL.md §4.2). */
+  #admit(connection: TcpConnection, connect: ConnectPacket, pose: Uint8Array): boolean {
+    const ip = connection.remoteIp;
+    const refusal = this.#rules.check(ip, this.#ipConnected(ip), connect.name, connect.spectator);
+    if (refusal) {
+      this.#refuse(connection, refusal, "acceptance rules", connect);
+      return false;
+    }
+    const id = this.#nextId++;
+    const client = new Client(id, connection, connect, pose);
+    // The reply must be the first frame: SAR parses its first frame as the reply.
+    const ghosts = [...this.#clients.values()].map((other) => other.ghostInfo());
+    connection.send(encodeConnectReply({ yourId: id, ghosts }));
+    const notification = encodeConnectNotification(client.ghostInfo());
+    for (const other of this.#clients.values()) other.connection.send(notification);
+    this.#clients.set(id, client);
+    connection.onFrame = (payload) => {
+      handleTcpPacket(this.#relayHost, client, payload);
+      return this.#clients.get(id) === client;
+    };
+    connection.onClose = (reason, error) => {
+      if (reason !== "connection_closed") {
+        log.debug("Connection of {id} ended: {error}", { id, error: String(error ?? reason) });
+      }
+      this.#disconnect(client, reason);
+    };
+    log.info("Connection: {name} ({kind}) @ {ip}:{port} as {id}", {
+      name: connect.name,
+      kind: kind(connect.spectator),
+      ip,
+      port: connect.udpPort,
+      id,
+    });
+    if (this.#events.hasListeners("connect")) {
+      this.#events.emit("connect", { client: client.info() });
+    }
+    return true;
+  }
+
+  /**
+   * Closes a connection that did not become a client. When its CONNECT was valid and
+   * explaining is on, it first gets a well-formed empty reply (id 0, no ghosts: SAR reads the
+   * first frame as the reply) and a server message saying why.
+   */
+  #refuse(
+    connection: TcpConnection,
+    reason: RefusalReason,
+    detail: string,
+    connect?: ConnectPacket,
+  ): void {
+    const ip = connection.remoteIp;
+    const who = connect ? `${connect.name} (${kind(connect.spectator)}) @ ${ip}` : ip;
+    const level = reason === "connection_closed" ? "debug" : "info";
+    log[level]("Refused connection from {who}: {reason} ({detail})", { who, reason, detail });
+    const explanation = REFUSAL_EXPLANATIONS[reason];
+    if (connect && explanation && this.#options.explainRefusals) {
+      connection.send(encodeConnectReply({ yourId: 0, ghosts: [] }));
+      connection.send(serverMessage(explanation));
+      this.#closeGracefully(connection);
+    } else {
+      connection.close();
+    }
+    this.#events.emit("refuse", { ip, name: connect?.name, spectator: connect?.spectator, reason });
+  }
+
+  /**
+   * Removes one client (by connection, never by IP: §7 #1) and tells everyone remaining.
+   * Kicked, banned and timed-out players read why first when explaining is on.
+   */
+  #disconnect(client: Client, reason: DisconnectReason, message?: string): void {
+    if (this.#clients.get(client.id) !== client) return;
+    this.#clients.delete(client.id);
+    const packet = encodeClientPacket({ header: Header.DISCONNECT, id: client.id });
+    for (const other of this.#clients.values()) other.connection.send(packet);
+    const explanation = message ?? DISCONNECT_EXPLANATIONS[reason];
+    if (explanation && this.#options.explainRefusals && client.connection.isOpen) {
+      client.connection.send(serverMessage(stripLineEndings(explanation)));
+      this.#closeGracefully(client.connection);
+    } else {
+      client.connection.close();
+    }
+    this.#emitDisconnect(client, reason);
+  }
+
+  #emitDisconnect(client: Client, reason: DisconnectReason): void {
+    log.info("Disconnected: {name} ({id}) @ {ip}: {reason}", {
+      name: client.name,
+      id: client.id,
+      ip: client.ip,
+      reason,
+    });
+    if (this.#events.hasListeners("disconnect")) {
+      this.#events.emit("disconnect", { client: client.info(), reason });
+    }
+  }
+
+  #closeGracefully(connection: TcpConnection): void {
+    const closing = connection.end(this.#options.closeGraceMs);
+    this.#closing.add(closing);
+    closing.finally(() => this.#closing.delete(closing));
+  }
+
+  #drop(
+    ip: string,
+    via: "tcp" | "udp",
+    reason: DropReason,
+    detail: string,
+    header?: number,
+    clientId?: number,
+  ): void {
+    log.debug("Dropped {header} via {via} from {ip}: {reason} ({detail})", {
+      header: header === undefined ? "packet" : headerName(header),
+      via,
+      ip,
+      reason,
+      detail,
+    });
+    if (this.#events.hasListeners("drop")) {
+      this.#events.emit("drop", { ip, clientId, header, via, reason });
+    }
+  }
+
+  #select(selector: ClientSelector): Client[] {
+    const clients = [...this.#clients.values()];
+    if ("id" in selector) {
+      if (!Number.isInteger(selector.id)) {
+        throw new TypeError(`Client id must be an integer, got ${selector.id}`);
+      }
+      return clients.filter((client) => client.id === selector.id);
+    }
+    if ("name" in selector) {
+      if (typeof selector.name !== "string") throw new TypeError("Client name must be a string");
+      return clients.filter((client) => client.name === selector.name);
+    }
+    if ("ip" in selector) {
+      const ip = this.#requireIp(selector.ip);
+      return clients.filter((client) => client.ip === ip);
+    }
+    throw new TypeError("A client selector needs an id, a name or an ip");
+  }
+
+  #requireIp(text: string): string {
+    const ip = typeof text === "string" ? parseIp(text) : undefined;
+    if (ip === undefined) throw new TypeError(`"${text}" is not an IPv4 or IPv6 address`);
+    return ip;
+  }
+}

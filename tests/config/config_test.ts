@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import {
+  CONFIG_SCHEMA,
+  ConfigError,
+  defaultConfig,
+  loadConfig,
+  parseConfig,
+} from "../../src/config/mod.ts";
+
+const root = new URL("../../", import.meta.url);
+
+function rejects(text: string, pattern: RegExp): void {
+  assert.throws(() => parseConfig(text, "test.toml"), (error) => {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+Deno.test("the committed config.toml lists every key with its default", async () => {
+  const text = await Deno.readTextFile(new URL("config.toml", root));
+  assert.deepEqual(parseConfig(text), defaultConfig());
+  for (const [section, fields] of Object.entries(CONFIG_SCHEMA)) {
+    assert.match(text, new RegExp(`^\\[${section}\\]$`, "m"));
+    for (const key of Object.keys(fields)) assert.match(text, new RegExp(`^${key} = `, "m"));
+  }
+});
+
+Deno.test("the README documents every key and its default", async () => {
+  const readme = await Deno.readTextFile(new URL("README.md", root));
+  for (const [section, fields] of Object.entries(CONFIG_SCHEMA)) {
+    for (const [key, spec] of Object.entries(fields as Record<string, { default: unknown }>)) {
+      const row = readme.split("\n").find((line) => line.startsWith(`| \`${section}.${key}\``));
+      assert.ok(row, `README has no row for ${section}.${key}`);
+      assert.ok(row.includes(`\`${JSON.stringify(spec.default)}\``), `README default of ${key}`);
+    }
+  }
+});
+
+Deno.test("an empty file gives the defaults", () => {
+  assert.deepEqual(parseConfig(""), defaultConfig());
+});
+
+Deno.test("values from the file replace defaults key by key", () => {
+  const config = parseConfig('[server]\nport = 53123\n[logging]\nlevel = "debug"\n');
+  assert.equal(config.server.port, 53123);
+  assert.equal(config.server.hostname, "0.0.0.0");
+  assert.equal(config.logging.level, "debug");
+});
+
+Deno.test("an unknown key is named with the known ones", () => {
+  rejects(
+    "[server]\nprot = 1\n",
+    /test\.toml: unknown key "prot" in \[server\]; known keys are hostname, port/,
+  );
+});
+
+Deno.test("an unknown section is named", () => {
+  rejects("[sever]\nport = 1\n", /unknown section \[sever\]/);
+});
+
+Deno.test("a wrong type names the key and the expected type", () => {
+  rejects(
+    '[server]\nport = "53000"\n',
+    /\[server\] port must be an integer from 0 to 65535, got "53000"/,
+  );
+  rejects(
+    "[server]\none_connection_per_ip = 1\n",
+    /one_connection_per_ip must be true or false, got 1/,
+  );
+  rejects("[countdown]\npre_commands = 3\n", /pre_commands must be a string, got 3/);
+  rejects("server = 3\n", /server must be a table/);
+});
+
+Deno.test("a port out of range names the key and the range", () => {
+  rejects("[server]\nport = 70000\n", /\[server\] port must be from 0 to 65535, got 70000/);
+  rejects("[server]\nport = -1\n", /port must be from 0 to 65535, got -1/);
+  rejects("[server]\nport = 1.5\n", /port must be an integer/);
+});
+
+Deno.test("a log level outside the list names the choices", () => {
+  rejects(
+    '[logging]\nlevel = "loud"\n',
+    /level must be one of "trace", "debug", "info", "warning", "error", "fatal", got "loud"/,
+  );
+});
+
+Deno.test("TOML syntax errors give the line", () => {
+  rejects("[server\nport = 1\n", /test\.toml: invalid TOML at line 1/);
+});
+
+Deno.test("a missing file says so", async () => {
+  await assert.rejects(loadConfig("/nonexistent/ghosting.toml"), /ghosting\.toml: no such file/);
+});
+
+Deno.test("defaultConfig returns an independent copy", () => {
+  const a = defaultConfig();
+  a.server.port = 1;
+  assert.equal(defaultConfig().server.port, 53000);
+});

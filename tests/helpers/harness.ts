@@ -1,0 +1,110 @@
+/** Real servers and clients on 127.0.0.0/8 for behaviour tests, driven by a manual clock. */
+import net from "node:net";
+import { ManualClock } from "../../src/clock.ts";
+import { GhostServer, type GhostServerOptions } from "../../src/server/mod.ts";
+import { SarClient, type SarClientOptions } from "../../src/client/sar_client.ts";
+
+export interface TestServer {
+  server: GhostServer;
+  clock: ManualClock;
+  port: number;
+  /** Connects a SAR-like client from its own loopback address (127.0.0.2, .3, …). */
+  connect(name: string, options?: Partial<SarClientOptions>): Promise<SarClient>;
+  /** A fresh loopback address nobody in this test has used. */
+  nextAddress(): string;
+  /** Opens a raw TCP connection, for malformed input. */
+  raw(localAddress?: string): Promise<RawConnection>;
+}
+
+/**
+ * Starts a server on 127.0.0.1 with a manual clock, runs `body`, then closes every client and
+ * stops the server, so each test leaves no socket or timer behind.
+ */
+export async function withServer(
+  options: GhostServerOptions,
+  body: (t: TestServer) => Promise<void>,
+): Promise<void> {
+  const clock = new ManualClock();
+  const server = new GhostServer({ hostname: "127.0.0.1", port: 0, clock, ...options });
+  await server.start();
+  const clients: SarClient[] = [];
+  const raws: RawConnection[] = [];
+  let host = 2;
+  const nextAddress = () => `127.0.0.${host++}`;
+  const t: TestServer = {
+    server,
+    clock,
+    port: server.port,
+    nextAddress,
+    async connect(name, extra = {}) {
+      const client = await SarClient.connect({
+        port: server.port,
+        name,
+        localAddress: nextAddress(),
+        ...extra,
+      });
+      clients.push(client);
+      return client;
+    },
+    async raw(localAddress) {
+      const connection = await RawConnection.open(server.port, localAddress ?? nextAddress());
+      raws.push(connection);
+      return connection;
+    },
+  };
+  try {
+    await body(t);
+  } finally {
+    await Promise.all([...clients.map((c) => c.close()), ...raws.map((r) => r.close())]);
+    await server.stop();
+  }
+}
+
+/** A plain TCP socket to the server that records everything received. */
+export class RawConnection {
+  readonly received: Uint8Array[] = [];
+  readonly closed: Promise<void>;
+  readonly #socket: net.Socket;
+
+  private constructor(socket: net.Socket, closed: Promise<void>) {
+    this.#socket = socket;
+    this.closed = closed;
+    socket.on("data", (chunk: Uint8Array) => this.received.push(new Uint8Array(chunk)));
+  }
+
+  static async open(port: number, localAddress: string): Promise<RawConnection> {
+    const socket = net.connect({ host: "127.0.0.1", port, localAddress });
+    socket.on("error", () => {});
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    await Promise.race([
+      new Promise<void>((resolve) => socket.once("connect", () => resolve())),
+      closed.then(() => Promise.reject(new Error("Closed before connecting"))),
+    ]);
+    return new RawConnection(socket, closed);
+  }
+
+  get localAddress(): string {
+    return this.#socket.localAddress ?? "";
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    return new Promise((resolve) => this.#socket.write(bytes, () => resolve()));
+  }
+
+  /** Every byte received, concatenated. */
+  bytes(): Uint8Array {
+    const total = this.received.reduce((n, chunk) => n + chunk.length, 0);
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const chunk of this.received) {
+      all.set(chunk, at);
+      at += chunk.length;
+    }
+    return all;
+  }
+
+  async close(): Promise<void> {
+    this.#socket.destroy();
+    await this.closed;
+  }
+}
