@@ -18,6 +18,11 @@ export interface UdpSocket {
    * This backend handles datagrams as they arrive, so there is nothing left to do.
    */
   drain(): void;
+  /**
+   * Sends whatever {@linkcode UdpSocket.send} queued; called at the end of every tick. This
+   * backend sends at once, so there is nothing left to do.
+   */
+  flush(): void;
   /** Stops receiving and closes the socket. */
   close(): Promise<void>;
 }
@@ -54,6 +59,8 @@ export class DenoUdpSocket implements UdpSocket {
   }
 
   drain(): void {}
+
+  flush(): void {}
 
   async close(): Promise<void> {
     if (this.#closed) return this.#loop;

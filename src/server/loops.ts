@@ -99,6 +99,7 @@ export function sendBulkUpdate(host: LoopHost, encoder: BulkUpdateEncoder): void
       host.udp.send(datagram, client.udp.address);
     }
   }
+  host.udp.flush();
 }
 
 /** NAT keep-alive `06 | id | 0` over UDP to every client that is not TCP-only (§5.2). */
@@ -106,6 +107,7 @@ export function sendUdpKeepAlives(host: LoopHost): void {
   for (const client of host.clients()) {
     if (!client.tcpOnly) host.udp.send(client.udpKeepAlive, client.udp.address);
   }
+  host.udp.flush();
 }
 
 const tokenSource = new Uint32Array(1);
