@@ -73,6 +73,9 @@ export class TcpConnection {
 
   constructor(conn: Deno.TcpConn, options: TcpConnectionOptions) {
     this.#conn = conn;
+    // Frames are already batched per turn of the event loop; Nagle would only add the peer's
+    // delayed-ACK time (40 ms on Linux) to chat, relays and bulk updates.
+    conn.setNoDelay(true);
     const remote = conn.remoteAddr;
     this.remoteHostname = remote.hostname;
     this.remoteIp = normalizeIp(remote.hostname);

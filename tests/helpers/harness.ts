@@ -108,3 +108,15 @@ export class RawConnection {
     await this.closed;
   }
 }
+
+/**
+ * Waits until `check` returns true, polling every few ms: the barrier for UDP, where no reply
+ * tells that the server has handled a datagram. Fails after `timeoutMs`.
+ */
+export async function eventually(check: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
