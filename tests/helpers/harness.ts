@@ -1,7 +1,11 @@
 /** Real servers and clients on 127.0.0.0/8 for behaviour tests, driven by a manual clock. */
 import net from "node:net";
 import { ManualClock } from "../../src/clock.ts";
-import { GhostServer, type GhostServerOptions } from "../../src/server/mod.ts";
+import {
+  GhostServer,
+  type GhostServerEvents,
+  type GhostServerOptions,
+} from "../../src/server/mod.ts";
 import { SarClient, type SarClientOptions } from "../../src/client/sar_client.ts";
 
 export interface TestServer {
@@ -14,6 +18,11 @@ export interface TestServer {
   nextAddress(): string;
   /** Opens a raw TCP connection, for malformed input. */
   raw(localAddress?: string): Promise<RawConnection>;
+  /** The next server event of `type` passing `filter`; fails after 5 s instead of hanging. */
+  event<K extends keyof GhostServerEvents>(
+    type: K,
+    filter?: (event: GhostServerEvents[K]) => boolean,
+  ): Promise<GhostServerEvents[K]>;
 }
 
 /**
@@ -45,6 +54,18 @@ export async function withServer(
       });
       clients.push(client);
       return client;
+    },
+    async event(type, filter) {
+      const controller = new AbortController();
+      const timer = setTimeout(
+        () => controller.abort(new Error(`No ${String(type)} event within 5 s`)),
+        5000,
+      );
+      try {
+        return await server.once(type, filter, controller.signal);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async raw(localAddress) {
       const connection = await RawConnection.open(server.port, localAddress ?? nextAddress());

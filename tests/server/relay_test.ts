@@ -173,7 +173,7 @@ Deno.test("VOICE over UDP is relayed over TCP to the same map; a bad inner lengt
     const got = await bob.next((r) => r.packet.header === Header.VOICE);
     assert.equal(got.via, "tcp");
     assert.equal(bytesToHex(encodeFrame(got.bytes)), bytesToHex(withFrameId(alice.id, "V17b")));
-    const dropped = t.server.once("drop", (e) => e.reason === "invalid_voice");
+    const dropped = t.event("drop", (e) => e.reason === "invalid_voice");
     await alice.sendUdpPayload(voice.subarray(0, voice.length - 1));
     assert.equal((await dropped).clientId, alice.id);
     alice.sendMessage("sentinel");
@@ -223,7 +223,7 @@ Deno.test('COUNTDOWN from a client, whatever its step, gets "go" back and is not
 Deno.test("STOP_SERVER from a client is ignored", async () => {
   await withServer({}, async (t) => {
     const { alice, bob } = await lobby(t);
-    const dropped = t.server.once("drop", (e) => e.reason === "stop_server_ignored");
+    const dropped = t.event("drop", (e) => e.reason === "stop_server_ignored");
     alice.sendTcpPayload(encodeClientPacket({ header: Header.STOP_SERVER, id: alice.id }));
     await dropped;
     assert.equal(t.server.running, true);
@@ -259,7 +259,7 @@ Deno.test("relays keep unknown trailing bytes: the original payload is forwarded
 Deno.test("an unknown header is ignored and the sender stays connected", async () => {
   await withServer({}, async (t) => {
     const { alice, bob } = await lobby(t);
-    const dropped = t.server.once("drop", (e) => e.reason === "unknown_header");
+    const dropped = t.event("drop", (e) => e.reason === "unknown_header");
     alice.sendTcpPayload(new Uint8Array([16, 0, 0, 0, alice.id, 1, 2, 3]));
     assert.equal((await dropped).header, 16);
     alice.sendMessage("still here");
@@ -270,7 +270,7 @@ Deno.test("an unknown header is ignored and the sender stays connected", async (
 Deno.test("DISCONNECT removes the sender and tells every other client", async () => {
   await withServer({}, async (t) => {
     const { alice, bob, carol, dave } = await lobby(t);
-    const gone = t.server.once("disconnect");
+    const gone = t.event("disconnect");
     await alice.disconnect();
     const event = await gone;
     assert.equal(event.reason, "client_disconnect");

@@ -173,7 +173,7 @@ Deno.test("behind NAT the first datagram fixes the endpoint; another port takes 
 
       // While the current endpoint is alive, another port of the same IP is refused.
       t.clock.advance(UDP_TAKEOVER_SILENCE_MS - 100);
-      const refused = t.server.once("drop", (e) => e.reason === "udp_endpoint_mismatch");
+      const refused = t.event("drop", (e) => e.reason === "udp_endpoint_mismatch");
       await nat2.send(update(alice.id, 99), t.port);
       assert.equal((await refused).clientId, alice.id);
       assert.equal(t.server.client(alice.id)?.data.position.x, 1.5);
@@ -198,7 +198,7 @@ Deno.test("UDP impersonation: another client's id, or another IP, is refused", a
     const mallory = await t.connect("Mallory");
     await alice.sendUpdate(pose);
     await eventually(() => t.server.client(alice.id)?.data.position.x === 1.5);
-    const spoofed = t.server.once("drop", (e) => e.reason === "spoofed_id");
+    const spoofed = t.event("drop", (e) => e.reason === "spoofed_id");
     await mallory.sendUdpPayload(update(alice.id, 666));
     const event = await spoofed;
     assert.equal(event.clientId, alice.id);
@@ -214,7 +214,7 @@ Deno.test("UDP hijack from the same IP is refused while the owner is active", as
     const mallory = await t.connect("Mallory", { localAddress: address });
     await alice.sendUpdate(pose);
     await eventually(() => t.server.client(alice.id)?.data.position.x === 1.5);
-    const refused = t.server.once("drop", (e) => e.reason === "udp_endpoint_mismatch");
+    const refused = t.event("drop", (e) => e.reason === "udp_endpoint_mismatch");
     await mallory.sendUdpPayload(update(alice.id, 666));
     await refused;
     assert.equal(t.server.client(alice.id)?.data.position.x, 1.5);
@@ -226,7 +226,7 @@ Deno.test("over UDP only UPDATE, HEART_BEAT and VOICE are accepted", async () =>
   await withServer({}, async (t) => {
     const alice = await t.connect("Alice");
     const bob = await t.connect("Bob");
-    const refused = t.server.once("drop", (e) => e.reason === "udp_header_not_allowed");
+    const refused = t.event("drop", (e) => e.reason === "udp_header_not_allowed");
     await alice.sendUdpPayload(
       encodeClientPacket({ header: Header.MESSAGE, id: alice.id, text: "via udp" }),
     );
@@ -240,13 +240,13 @@ Deno.test("over UDP only UPDATE, HEART_BEAT and VOICE are accepted", async () =>
 Deno.test("a datagram for an unknown id or too short to hold an id is dropped", async () => {
   await withServer({}, async (t) => {
     const alice = await t.connect("Alice");
-    const unknown = t.server.once("drop", (e) => e.reason === "unknown_client");
+    const unknown = t.event("drop", (e) => e.reason === "unknown_client");
     await alice.sendUdpPayload(update(77));
     await unknown;
-    const short = t.server.once("drop", (e) => e.reason === "truncated_packet");
+    const short = t.event("drop", (e) => e.reason === "truncated_packet");
     await alice.sendUdpPayload(new Uint8Array([9, 0, 0]));
     await short;
-    const truncated = t.server.once("drop", (e) => e.reason === "truncated_packet");
+    const truncated = t.event("drop", (e) => e.reason === "truncated_packet");
     await alice.sendUdpPayload(update(alice.id).subarray(0, 20));
     await truncated;
   });
