@@ -58,11 +58,18 @@ export interface ReceivedPacket {
   packet: ServerPacket;
 }
 
-/** The server closed the connection instead of replying (SAR: "Transfer timed out"). */
+/**
+ * The server refused the connection: it closed it instead of replying (SAR shows "Transfer
+ * timed out"), or replied with id 0 and explained why in chat before closing.
+ */
 export class ConnectionRefusedError extends Error {
-  constructor(message: string) {
+  /** What the server said, when it explained the refusal. */
+  readonly explanation?: string;
+
+  constructor(message: string, explanation?: string) {
     super(message);
     this.name = "ConnectionRefusedError";
+    this.explanation = explanation;
   }
 }
 
@@ -165,10 +172,7 @@ export class SarClient {
             } catch (error) {
               reject(error);
             }
-            if (reply) {
-              socket.off("data", onData);
-              resolve(reply);
-            }
+            if (reply) resolve(reply);
           };
           socket.on("data", onData);
           socket.once("connect", () => {
@@ -193,6 +197,25 @@ export class SarClient {
         ),
       ]);
       clearTimeout(timer);
+      socket.removeAllListeners("data");
+      if (reply.yourId === 0) {
+        // Id 0 is the server's own: this is a refusal, explained by the chat before the close.
+        socket.on("data", (chunk: Uint8Array) => {
+          decoder.push(chunk, (payload) => void rest.push(payload.slice()));
+        });
+        await Promise.race([
+          socketClosed,
+          new Promise((resolve) => timer = setTimeout(resolve, timeoutMs)),
+        ]);
+        clearTimeout(timer);
+        const explanation = rest.map((payload) => decodeServerPacket(payload))
+          .filter((packet) => packet.header === Header.MESSAGE)
+          .map((packet) => (packet as { text: string }).text).join(" ");
+        throw new ConnectionRefusedError(
+          `The server refused the connection: ${explanation}`,
+          explanation,
+        );
+      }
       const server: Deno.NetAddr = { transport: "udp", hostname: host, port };
       const client = new SarClient(reply, socket, decoder, udp, server, options, socketClosed);
       for (const payload of rest) client.#receive("tcp", payload);

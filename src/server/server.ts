@@ -199,11 +199,10 @@ export class GhostServer {
    *
    * @throws {ListenError} when the port cannot be bound (in use, not allowed, bad address)
    */
-  start(): Promise<{ hostname: string; port: number }> {
+  // deno-lint-ignore require-await -- async so that bind errors reject instead of throwing
+  async start(): Promise<{ hostname: string; port: number }> {
     if (this.#state !== "idle") {
-      return Promise.reject(
-        new Error(`A server can only be started once; this one is ${this.#state}`),
-      );
+      throw new Error(`A server can only be started once; this one is ${this.#state}`);
     }
     const { hostname } = this.#options;
     const sockets = bindSockets(hostname, this.#options.port);
@@ -229,7 +228,7 @@ export class GhostServer {
     for (const ticker of this.#tickers) ticker.start();
     log.info("Server listening on {hostname}:{port} (TCP and UDP)", { hostname, port: this.#port });
     this.#events.emit("listening", { hostname, port: this.#port });
-    return Promise.resolve({ hostname, port: this.#port });
+    return { hostname, port: this.#port };
   }
 
   /**

@@ -1,0 +1,130 @@
+/** The server's command line, run as users run it (`deno task server …`). */
+import assert from "node:assert/strict";
+
+const root = new URL("../", import.meta.url);
+
+interface Finished {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function runMain(args: string[], timeoutMs = 20000): Promise<Finished> {
+  const command = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "src/main.ts",
+      ...args,
+    ],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const { code, stdout, stderr } = await command.output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
+async function withConfigFile(text: string, body: (path: string) => Promise<void>): Promise<void> {
+  const path = await Deno.makeTempFile({ suffix: ".toml" });
+  try {
+    await Deno.writeTextFile(path, text);
+    await body(path);
+  } finally {
+    await Deno.remove(path);
+  }
+}
+
+Deno.test("an unknown config key exits 1 naming the key and the known ones", async () => {
+  await withConfigFile("[server]\nprot = 53000\n", async (path) => {
+    const result = await runMain(["--config", path]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /unknown key "prot" in \[server\]; known keys are hostname, port/);
+  });
+});
+
+Deno.test("a config value of the wrong type or out of range exits 1 naming it", async () => {
+  await withConfigFile("[server]\nport = 70000\n", async (path) => {
+    const result = await runMain(["--config", path]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /\[server\] port must be from 0 to 65535, got 70000/);
+  });
+  await withConfigFile('[logging]\nconsole = "yes"\n', async (path) => {
+    const result = await runMain(["--config", path]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /\[logging\] console must be true or false, got "yes"/);
+  });
+});
+
+Deno.test("a missing config file exits 1 saying so", async () => {
+  const result = await runMain(["--config", "/nonexistent/ghosting.toml"]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /ghosting\.toml: no such file/);
+});
+
+Deno.test("a bad --port or an unknown flag exits 2 with the usage", async () => {
+  const port = await runMain(["--port", "70000"]);
+  assert.equal(port.code, 2);
+  assert.match(port.stderr, /--port must be from 0 to 65535, got 70000/);
+  assert.match(port.stderr, /Usage: deno task server/);
+  const word = await runMain(["--port", "lots"]);
+  assert.match(word.stderr, /--port must be an integer from 0 to 65535, got "lots"/);
+  const flag = await runMain(["--prot", "1"]);
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /Unknown option '--prot'/);
+});
+
+Deno.test("--help prints the usage and exits 0", async () => {
+  const result = await runMain(["--help"]);
+  assert.equal(result.code, 0);
+  assert.match(result.stdout, /--config FILE/);
+});
+
+Deno.test("a port in use exits 1 saying so", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = (listener.addr as Deno.NetAddr).port;
+    const result = await runMain(["--hostname", "127.0.0.1", "--port", String(port)]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, new RegExp(`Port ${port} is already in use on 127.0.0.1`));
+  } finally {
+    listener.close();
+  }
+});
+
+Deno.test("deno task server --port --config runs the server, and SIGINT stops it cleanly", async () => {
+  await withConfigFile('[logging]\nlevel = "debug"\n', async (path) => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["task", "server", "--hostname", "127.0.0.1", "--port", "0", "--config", path],
+      cwd: root,
+      stdout: "null",
+      stderr: "piped",
+      signal: AbortSignal.timeout(20000),
+    }).spawn();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let log = "";
+    while (!/listening on 127\.0\.0\.1:(\d+)/.test(log)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      log += value;
+    }
+    const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(log)?.[1]);
+    assert.ok(port > 0, `no listening line in:\n${log}`);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conn.close();
+    child.kill("SIGINT");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      log += value;
+    }
+    const status = await child.status;
+    assert.equal(status.code, 0);
+    assert.match(log, /Server stopped/);
+  });
+});
