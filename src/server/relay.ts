@@ -13,11 +13,14 @@ import {
   isKnownHeader,
   ProtocolError,
 } from "../protocol/mod.ts";
+import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../clock.ts";
 import type { Client } from "./client.ts";
 import type { Emitter } from "./emitter.ts";
 import type { GhostServerEvents } from "./events.ts";
 import type { DisconnectReason, DropReason } from "./reasons.ts";
+
+const log = getLogger(["ghosting", "server"]);
 
 /** LOCATOR pings relayed at most once per this many ms per client (PROTOCOL.md §3.15). */
 export const LOCATOR_INTERVAL_MS = 100;
@@ -193,6 +196,7 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
       return;
     case Header.MAP_CHANGE:
       client.map = packet.map;
+      log.info("{name} is now on {map}", { name: client.name, map: packet.map });
       relayToOthers(host, client, payload);
       if (events.hasListeners("mapChange")) {
         const { map, ticks, ticksTotal } = packet;
@@ -204,6 +208,7 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
       if (packet.token === client.heartbeatToken) client.heartbeatReturned = true;
       return;
     case Header.MESSAGE:
+      log.info("[message] {name}: {text}", { name: client.name, text: packet.text });
       relayToOthers(host, client, payload);
       if (events.hasListeners("message")) {
         events.emit("message", { client: client.info(), text: packet.text });
@@ -216,6 +221,7 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
       }
       return;
     case Header.SPEEDRUN_FINISH:
+      log.info("{name} finished in {time}", { name: client.name, time: packet.time });
       relayToOthers(host, client, payload);
       if (events.hasListeners("speedrunFinish")) {
         events.emit("speedrunFinish", { client: client.info(), time: packet.time });
