@@ -1,0 +1,76 @@
+/**
+ * The set-up a new user gets: README commands, CI script and the container files agree with
+ * deno.json. No Docker engine runs here, so the Dockerfile is checked by reading it.
+ */
+import assert from "node:assert/strict";
+
+const root = new URL("../", import.meta.url);
+const read = (path: string) => Deno.readTextFileSync(new URL(path, root));
+const denoJson = JSON.parse(read("deno.json")) as { tasks: Record<string, string>; name: string };
+const DENO_VERSION = "2.9.6";
+
+/** The permission flags of a `deno run` command line, sorted. */
+function permissions(command: string[]): string[] {
+  return command.filter((part) => part.startsWith("--allow-")).sort();
+}
+
+Deno.test("README quick start has exactly the two npx commands, and CI runs the test one", () => {
+  const readme = read("README.md");
+  const commands = readme.match(/^npx -y deno@[\d.]+ task \w+/gm);
+  assert.deepEqual(commands, [
+    `npx -y deno@${DENO_VERSION} task start`,
+    `npx -y deno@${DENO_VERSION} task test`,
+  ]);
+  const ci = read(".ci/run");
+  assert.match(ci, new RegExp(`^npx -y deno@${DENO_VERSION} task test `, "m"));
+  assert.match(ci, /deno fmt --check/);
+  assert.match(ci, /deno lint/);
+  assert.match(ci, /deno check/);
+  assert.match(ci, /echo "\$\{passed\} passed, \$\{failed\} failed"/);
+});
+
+Deno.test("deno.json names the package and has the documented tasks", () => {
+  assert.equal(denoJson.name, "@ghosting/server");
+  for (const task of ["start", "server", "test", "check", "client"]) {
+    assert.ok(denoJson.tasks[task], task);
+  }
+});
+
+Deno.test("the Dockerfile runs the server task's command on the README's Deno version", () => {
+  const dockerfile = read("Dockerfile");
+  assert.match(
+    dockerfile,
+    new RegExp(`^FROM denoland/deno:${DENO_VERSION.replaceAll(".", "\\.")}$`, "m"),
+  );
+  const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]") as string[];
+  const task = denoJson.tasks.server.split(" ");
+  assert.equal(cmd[0], "run");
+  assert.deepEqual(permissions(cmd), permissions(task));
+  assert.equal(cmd.find((part) => part.endsWith(".ts")), task.find((part) => part.endsWith(".ts")));
+  assert.deepEqual(cmd.slice(-2), ["--config", "/app/config.toml"]);
+  assert.match(dockerfile, /^EXPOSE 53000\/tcp 53000\/udp$/m);
+  assert.match(dockerfile, /^RUN deno install --frozen$/m);
+  assert.match(dockerfile, /^USER deno$/m);
+});
+
+Deno.test("every path the Dockerfile copies exists and is not docker-ignored", () => {
+  const dockerfile = read("Dockerfile");
+  const ignored = read(".dockerignore").split("\n").filter(Boolean);
+  const copied = [...dockerfile.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1].split(" "));
+  assert.deepEqual(copied.sort(), ["config.toml", "deno.json", "deno.lock", "mod.ts", "src"]);
+  for (const path of copied) {
+    assert.ok(Deno.statSync(new URL(path, root)), path);
+    assert.ok(!ignored.includes(path), `${path} is in .dockerignore`);
+  }
+  // Everything main.ts imports must be inside what is copied.
+  const imports = [...read("mod.ts").matchAll(/from "\.\/(\w+)\//g)].map((m) => m[1]);
+  for (const directory of imports) assert.equal(directory, "src");
+});
+
+Deno.test("docker compose publishes the port over TCP and UDP and mounts the config", () => {
+  const compose = read("docker-compose.yml");
+  assert.match(compose, /- "53000:53000\/tcp"/);
+  assert.match(compose, /- "53000:53000\/udp"/);
+  assert.match(compose, /- \.\/config\.toml:\/app\/config\.toml:ro/);
+  assert.match(compose, /stop_signal: SIGINT/);
+});
