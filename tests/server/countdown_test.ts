@@ -58,10 +58,13 @@ Deno.test("countdown defaults come from the [countdown] options; line endings ar
 
 Deno.test("a countdown delay outside 0…60 is refused before anything is sent", async () => {
   await withServer({}, async (t) => {
+    const alice = await t.connect("Alice");
     for (const delay of [-1, 61, 2.5, NaN]) {
       assert.throws(() => t.server.startCountdown({ delay }), RangeError);
     }
     assert.deepEqual(t.server.accepting(), { players: true, spectators: true });
     t.server.startCountdown({ delay: 0 });
+    const setup = await alice.nextOf(Header.COUNTDOWN, "tcp");
+    assert.equal((setup.packet as { duration: number }).duration, 0);
   });
 });
