@@ -6,10 +6,41 @@
  * @module
  */
 
-/** Opaque handle of a scheduled callback. */
+/**
+ * Opaque handle of a scheduled callback. Each {@linkcode Clock} picks its own representation,
+ * so the only thing to do with one is hand it back to the clock that made it.
+ *
+ * @example
+ * ```ts
+ * import { systemClock, type TimerId } from "@ghosting/server";
+ *
+ * const id: TimerId = systemClock.setTimeout(() => console.log("never runs"), 1000);
+ * systemClock.clearTimeout(id);
+ * ```
+ */
 export type TimerId = unknown;
 
-/** A monotonic millisecond clock with one-shot timers. */
+/**
+ * A monotonic millisecond clock with one-shot timers. Code that takes a `Clock` instead of
+ * calling `setTimeout` directly runs on {@linkcode systemClock} in production and on a
+ * {@linkcode ManualClock} in tests.
+ *
+ * @example
+ * ```ts
+ * import { type Clock, ManualClock, systemClock } from "@ghosting/server";
+ *
+ * function sleep(clock: Clock, ms: number): Promise<void> {
+ *   return new Promise((resolve) => clock.setTimeout(resolve, ms));
+ * }
+ *
+ * await sleep(systemClock, 10);
+ *
+ * const clock = new ManualClock();
+ * const slept = sleep(clock, 5000);
+ * clock.advance(5000); // resolves at once, no real waiting
+ * await slept;
+ * ```
+ */
 export interface Clock {
   /** Milliseconds since an arbitrary origin; never goes backwards. */
   now(): number;
@@ -19,7 +50,19 @@ export interface Clock {
   clearTimeout(id: TimerId): void;
 }
 
-/** The real clock: `performance.now()` and the runtime's timers. */
+/**
+ * The real clock: `performance.now()` and the runtime's timers. It is what a
+ * {@linkcode GhostServer} uses when no `clock` option is given.
+ *
+ * @example
+ * ```ts
+ * import { systemClock } from "@ghosting/server";
+ *
+ * const started = systemClock.now();
+ * await new Promise<void>((resolve) => systemClock.setTimeout(resolve, 50));
+ * console.log(`waited ${systemClock.now() - started} ms`);
+ * ```
+ */
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
@@ -49,20 +92,24 @@ export class ManualClock implements Clock {
   #nextId = 1;
   #timers: ManualTimer[] = [];
 
+  /** Starts the clock at `start` milliseconds. */
   constructor(start = 0) {
     this.#now = start;
   }
 
+  /** The current time: `start` plus every {@linkcode ManualClock.advance advance} so far. */
   now(): number {
     return this.#now;
   }
 
+  /** Schedules `callback` for `delayMs` from now; negative delays count as 0. */
   setTimeout(callback: () => void, delayMs: number): TimerId {
     const id = this.#nextId++;
     this.#timers.push({ id, due: this.#now + Math.max(0, delayMs), callback });
     return id;
   }
 
+  /** Cancels a timer; unknown or fired ids are ignored. */
   clearTimeout(id: TimerId): void {
     this.#timers = this.#timers.filter((timer) => timer.id !== id);
   }

@@ -25,20 +25,41 @@ import {
 } from "../protocol/mod.ts";
 import type { ClientPacket } from "../protocol/mod.ts";
 
-/** How to connect. */
+/**
+ * How to connect: what {@linkcode SarClient.connect} puts in CONNECT, and how the client
+ * behaves afterwards. Only `name` is required; the rest defaults to what SAR sends.
+ *
+ * @example
+ * ```ts
+ * import type { SarClientOptions } from "@ghosting/server";
+ *
+ * const spectator: SarClientOptions = {
+ *   host: "ghosts.example.com",
+ *   port: 53000,
+ *   name: "Commentator",
+ *   spectator: true,
+ *   color: { r: 255, g: 128, b: 0 },
+ * };
+ * ```
+ */
 export interface SarClientOptions {
   /** Server address. Default "127.0.0.1". */
   host?: string;
   /** Server port (TCP and UDP). Default 53000. */
   port?: number;
+  /** The player name announced in CONNECT. */
   name: string;
   /** Local address to bind TCP and UDP to, e.g. "127.0.0.7" to appear as its own player. */
   localAddress?: string;
+  /** Send everything, UPDATE included, over TCP, as SAR's `ghost_TCP_only`. Default false. */
   tcpOnly?: boolean;
+  /** Join as a spectator, as `ghost_spec_connect`. Default false. */
   spectator?: boolean;
   /** Map in CONNECT; "" (the menu) by default. */
   map?: string;
+  /** Ghost model in CONNECT. Default {@linkcode DEFAULT_MODEL}. */
   model?: string;
+  /** Ghost colour in CONNECT. Default black, as SAR's. */
   color?: Color;
   /** Pose in CONNECT; SAR always sends zeros. */
   data?: DataGhost;
@@ -50,22 +71,52 @@ export interface SarClientOptions {
   timeoutMs?: number;
 }
 
-/** One packet received from the server. */
+/**
+ * One packet received from the server, with the transport it came over: the protocol sends
+ * some packets over UDP or TCP depending on the client, so tests often need to know which.
+ *
+ * @example
+ * ```ts
+ * import { headerName, type ReceivedPacket, type SarClient } from "@ghosting/server";
+ *
+ * function trace(client: SarClient) {
+ *   client.onPacket = ({ via, packet, bytes }: ReceivedPacket) => {
+ *     console.log(`${via} ${headerName(packet.header)} (${bytes.length} bytes)`);
+ *   };
+ * }
+ * ```
+ */
 export interface ReceivedPacket {
+  /** The transport the packet arrived on. */
   via: "tcp" | "udp";
   /** The payload as received (no TCP length prefix). */
   bytes: Uint8Array;
+  /** The payload decoded. */
   packet: ServerPacket;
 }
 
 /**
  * The server refused the connection: it closed it instead of replying (SAR shows "Transfer
  * timed out"), or replied with id 0 and explained why in chat before closing.
+ *
+ * @example
+ * ```ts
+ * import { ConnectionRefusedError, SarClient } from "@ghosting/server";
+ *
+ * try {
+ *   const client = await SarClient.connect({ name: "Alice", timeoutMs: 2000 });
+ *   await client.disconnect();
+ * } catch (error) {
+ *   if (!(error instanceof ConnectionRefusedError)) throw error;
+ *   console.log(`refused: ${error.explanation ?? error.message}`);
+ * }
+ * ```
  */
 export class ConnectionRefusedError extends Error {
   /** What the server said, when it explained the refusal. */
   readonly explanation?: string;
 
+  /** Creates an error; `explanation` is the server's chat text, when it sent one. */
   constructor(message: string, explanation?: string) {
     super(message);
     this.name = "ConnectionRefusedError";
@@ -80,7 +131,26 @@ interface Waiter {
   timer: ReturnType<typeof setTimeout>;
 }
 
-/** A connected SAR-like client. Create one with {@linkcode SarClient.connect}. */
+/**
+ * A connected SAR-like client. Create one with {@linkcode SarClient.connect}. It answers
+ * heartbeats on its own, so a test only has to drive what it is testing.
+ *
+ * @example
+ * ```ts
+ * import { GhostServer, Header, SarClient } from "@ghosting/server";
+ *
+ * const server = new GhostServer({ hostname: "127.0.0.1", port: 0 });
+ * const { port } = await server.start();
+ * const client = await SarClient.connect({ port, name: "Alice" });
+ *
+ * server.sendMessage("Welcome");
+ * const { packet } = await client.nextOf(Header.MESSAGE);
+ * console.log(packet.text); // "Welcome"
+ *
+ * await client.disconnect();
+ * await server.stop();
+ * ```
+ */
 export class SarClient {
   /** Own id from the connect reply (0 when refused with an explanation). */
   readonly id: number;

@@ -13,12 +13,27 @@ const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
  * Reads big-endian integers, little-endian floats, length-prefixed strings and composites.
  * Every read checks that enough bytes remain and throws a {@linkcode ProtocolError} with code
  * `truncated_packet` otherwise. Returned byte views alias the input; copy them to keep them.
+ *
+ * Use it for layouts the typed decoders do not cover; {@linkcode decodeClientPacket} and
+ * {@linkcode decodeServerPacket} are built on it.
+ *
+ * @example
+ * ```ts
+ * import { Header, PacketReader } from "@ghosting/server";
+ *
+ * // MESSAGE from client 3: header, id, then a length-prefixed string.
+ * const bytes = new Uint8Array([Header.MESSAGE, 0, 0, 0, 3, 0, 0, 0, 2, 0x68, 0x69]);
+ * const reader = new PacketReader(bytes);
+ * console.log(reader.u8(), reader.u32(), reader.string()); // 7 3 "hi"
+ * console.log(reader.remaining); // 0
+ * ```
  */
 export class PacketReader {
   readonly #bytes: Uint8Array;
   readonly #view: DataView;
   #offset = 0;
 
+  /** Starts reading at the first byte of `bytes`, which are not copied. */
   constructor(bytes: Uint8Array) {
     this.#bytes = bytes;
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -46,14 +61,17 @@ export class PacketReader {
     return at;
   }
 
+  /** One unsigned byte. */
   u8(): number {
     return this.#view.getUint8(this.#take(1));
   }
 
+  /** A big-endian u16 (only CONNECT's UDP port). */
   u16(): number {
     return this.#view.getUint16(this.#take(2));
   }
 
+  /** A big-endian u32, the protocol's ids, counts and lengths. */
   u32(): number {
     return this.#view.getUint32(this.#take(4));
   }
@@ -94,6 +112,7 @@ export class PacketReader {
     return utf8.decode(this.stringBytes());
   }
 
+  /** Three little-endian f32 values. */
   vec3(): Vec3 {
     const at = this.#take(12);
     const view = this.#view;
@@ -104,12 +123,14 @@ export class PacketReader {
     };
   }
 
+  /** Three bytes: red, green, blue. */
   color(): Color {
     const at = this.#take(3);
     const bytes = this.#bytes;
     return { r: bytes[at], g: bytes[at + 1], b: bytes[at + 2] };
   }
 
+  /** A 25-byte pose, with the packed byte split into eye height and grounded. */
   dataGhost(): DataGhost {
     if (this.remaining < DATA_GHOST_BYTES) this.#take(DATA_GHOST_BYTES);
     const position = this.vec3();

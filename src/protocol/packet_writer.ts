@@ -18,12 +18,29 @@ function checkInteger(value: number, max: number, what: string): void {
  * Appends big-endian integers, little-endian floats, length-prefixed strings and composites to
  * a buffer that grows as needed. A writer can be {@linkcode PacketWriter.reset reset} and reused
  * so hot paths do not allocate. Out-of-range integers raise a `RangeError`.
+ *
+ * Use it for layouts the typed encoders do not cover, or to build packets without allocating a
+ * writer each time; {@linkcode encodeClientPacket} and {@linkcode encodeServerPacket} are
+ * built on it.
+ *
+ * @example
+ * ```ts
+ * import { Header, PacketWriter } from "@ghosting/server";
+ *
+ * const writer = new PacketWriter();
+ * for (const text of ["Race in 1 minute", "Race in 30 seconds"]) {
+ *   // The same bytes as encodeServerPacket({ header: Header.MESSAGE, id: 0, text }).
+ *   const bytes = writer.reset().u8(Header.MESSAGE).u32(0).string(text).toBytes();
+ *   console.log(bytes.length);
+ * }
+ * ```
  */
 export class PacketWriter {
   #buffer: Uint8Array;
   #view: DataView;
   #length = 0;
 
+  /** Creates an empty writer; `initialCapacity` (at least 16) only sizes the first buffer. */
   constructor(initialCapacity = 64) {
     this.#buffer = new Uint8Array(Math.max(16, initialCapacity));
     this.#view = new DataView(this.#buffer.buffer);
@@ -56,6 +73,7 @@ export class PacketWriter {
     return at;
   }
 
+  /** One unsigned byte. */
   u8(value: number): this {
     checkInteger(value, 0xff, "u8");
     const at = this.#reserve(1);
@@ -63,6 +81,7 @@ export class PacketWriter {
     return this;
   }
 
+  /** A big-endian u16 (only CONNECT's UDP port). */
   u16(value: number): this {
     checkInteger(value, 0xffff, "u16");
     const at = this.#reserve(2);
@@ -70,6 +89,7 @@ export class PacketWriter {
     return this;
   }
 
+  /** A big-endian u32, the protocol's ids, counts and lengths. */
   u32(value: number): this {
     checkInteger(value, 0xffffffff, "u32");
     const at = this.#reserve(4);
@@ -103,6 +123,7 @@ export class PacketWriter {
     return this;
   }
 
+  /** One byte: 1 for true, 0 for false. */
   bool(value: boolean): this {
     const at = this.#reserve(1);
     this.#buffer[at] = value ? 1 : 0;
@@ -122,10 +143,12 @@ export class PacketWriter {
     return this.u32(bytes.length).bytes(bytes);
   }
 
+  /** Three little-endian f32 values. */
   vec3(value: Vec3): this {
     return this.f32(value.x).f32(value.y).f32(value.z);
   }
 
+  /** Three bytes: red, green, blue. */
   color(value: Color): this {
     return this.u8(value.r).u8(value.g).u8(value.b);
   }

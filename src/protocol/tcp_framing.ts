@@ -5,13 +5,46 @@
  */
 import { ProtocolError } from "./errors.ts";
 
-/** Bytes of the length prefix in front of every TCP frame. */
+/**
+ * Bytes of the length prefix in front of every TCP frame.
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame, FRAME_PREFIX_BYTES } from "@ghosting/server";
+ *
+ * const frame = encodeFrame(new Uint8Array([1, 0, 0, 0, 7]));
+ * const payload = frame.subarray(FRAME_PREFIX_BYTES); // the PING again
+ * ```
+ */
 export const FRAME_PREFIX_BYTES = 4;
 
-/** The default cap on a client frame's payload; SAR's largest is a VOICE of about 1 KiB. */
+/**
+ * The default cap on a client frame's payload; SAR's largest is a VOICE of about 1 KiB, so the
+ * cap only stops peers that are not SAR from making the server buffer without bound.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_FRAME_BYTES, GhostServer } from "@ghosting/server";
+ *
+ * // Allow frames twice as large as usual, e.g. for a custom client.
+ * const server = new GhostServer({ maxFrameBytes: 2 * DEFAULT_MAX_FRAME_BYTES });
+ * ```
+ */
 export const DEFAULT_MAX_FRAME_BYTES = 65536;
 
-/** Prefixes a payload with its u32 big-endian length, returning a new array. */
+/**
+ * Prefixes a payload with its u32 big-endian length, returning a new array. Every packet sent
+ * over TCP goes through this; UDP datagrams carry the payload alone.
+ *
+ * @example
+ * ```ts
+ * import { encodeClientPacket, encodeFrame, Header } from "@ghosting/server";
+ *
+ * const ping = encodeClientPacket({ header: Header.PING, id: 7 });
+ * const frame = encodeFrame(ping);
+ * console.log(frame); // Uint8Array(9) [ 0, 0, 0, 5, 1, 0, 0, 0, 7 ]
+ * ```
+ */
 export function encodeFrame(payload: Uint8Array): Uint8Array {
   const frame = new Uint8Array(FRAME_PREFIX_BYTES + payload.length);
   new DataView(frame.buffer).setUint32(0, payload.length);
@@ -29,16 +62,24 @@ export function encodeFrame(payload: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import { FrameDecoder } from "@ghosting/server";
+ *
  * const decoder = new FrameDecoder(65536);
  * decoder.push(new Uint8Array([0, 0, 0, 1]), (p) => console.log(p));
  * decoder.push(new Uint8Array([0x01]), (p) => console.log(p)); // Uint8Array(1) [ 1 ]
  * ```
  */
 export class FrameDecoder {
+  /** The largest payload accepted; a longer announced length raises `frame_too_large`. */
   readonly maxFrameBytes: number;
   #pending: Uint8Array = new Uint8Array(64);
   #pendingLength = 0;
 
+  /**
+   * Creates a decoder with an empty buffer.
+   *
+   * @throws {RangeError} when `maxFrameBytes` is not an integer from 1 to 2³² − 1
+   */
   constructor(maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {
     if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 1 || maxFrameBytes > 0xffffffff) {
       throw new RangeError(`maxFrameBytes must be a positive integer, got ${maxFrameBytes}`);

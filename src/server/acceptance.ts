@@ -18,10 +18,29 @@ function foldName(name: string): string {
   return name.toLowerCase();
 }
 
-/** A snapshot of the whitelist. */
+/**
+ * A snapshot of the whitelist, as {@linkcode GhostServer.whitelist} returns it.
+ *
+ * @example
+ * ```ts
+ * import type { GhostServer, WhitelistEntries } from "@ghosting/server";
+ *
+ * function describeWhitelist({ enabled, names, ips }: WhitelistEntries): string {
+ *   if (!enabled) return "whitelist off";
+ *   return `whitelist on: ${[...names, ...ips].join(", ") || "nobody (everyone is refused)"}`;
+ * }
+ *
+ * function report(server: GhostServer) {
+ *   console.log(describeWhitelist(server.whitelist()));
+ * }
+ * ```
+ */
 export interface WhitelistEntries {
+  /** Whether the whitelist is enforced on new connections. */
   enabled: boolean;
+  /** Names allowed in, as added (matched case-insensitively). */
   names: string[];
+  /** IP addresses allowed in, in canonical form. */
   ips: string[];
 }
 

@@ -15,22 +15,45 @@ import type { ConnectPacket } from "../protocol/mod.ts";
 import type { TcpConnection } from "../net/tcp_connection.ts";
 import { UdpEndpoint } from "./udp_endpoint.ts";
 
-/** A snapshot of a client, as the public API and events show it. */
+/**
+ * A snapshot of a client, as the public API and events show it. It is a copy: it does not
+ * change when the client does, and changing it does not affect the server.
+ *
+ * @example
+ * ```ts
+ * import type { ClientInfo, GhostServer } from "@ghosting/server";
+ *
+ * const describe = (client: ClientInfo) =>
+ *   `#${client.id} ${client.name} (${client.spectator ? "spectator" : "player"}) ` +
+ *   `on ${client.map || "the menu"}, from ${client.ip}`;
+ *
+ * function who(server: GhostServer) {
+ *   for (const client of server.clients()) console.log(describe(client));
+ * }
+ * ```
+ */
 export interface ClientInfo {
+  /** The id the server assigned; a server never gives the same id twice. */
   id: number;
+  /** The name sent in CONNECT; several clients may share it. */
   name: string;
   /** The TCP peer's IP address. */
   ip: string;
   /** Where UDP goes: the announced port, or the one learned from the client's datagrams. */
   udpPort: number;
+  /** Whether the client asked for everything over TCP (SAR's `ghost_TCP_only`). */
   tcpOnly: boolean;
+  /** Whether the client joined as a spectator. */
   spectator: boolean;
   /** Current map file name; "" in the menu. */
   map: string;
+  /** Current ghost model path. */
   model: string;
+  /** Current ghost colour. */
   color: Color;
   /** Latest pose. */
   data: DataGhost;
+  /** When the server accepted the client. */
   connectedAt: Date;
 }
 

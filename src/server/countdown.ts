@@ -8,7 +8,24 @@ import { type CountdownSetupPacket, encodeServerPacket, Header } from "../protoc
 /** The longest countdown, in seconds, as the C++ console allows. */
 export const MAX_COUNTDOWN_DELAY = 60;
 
-/** A countdown to start; missing fields come from `[countdown]`. */
+/**
+ * A countdown to start; missing fields come from `[countdown]`.
+ *
+ * @example
+ * ```ts
+ * import type { CountdownOptions, GhostServer } from "@ghosting/server";
+ *
+ * const raceStart: CountdownOptions = {
+ *   delay: 5,
+ *   preCommands: "restart_level",
+ *   postCommands: "echo Go!",
+ * };
+ *
+ * function startRace(server: GhostServer) {
+ *   server.startCountdown(raceStart);
+ * }
+ * ```
+ */
 export interface CountdownOptions {
   /** Seconds counted down in chat, 0 to 60 (0: no count, post commands run at once after the lead-in). */
   delay?: number;

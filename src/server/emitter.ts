@@ -4,7 +4,23 @@
  * @module
  */
 
-/** Removes the listener it was returned for. */
+/**
+ * Removes the listener it was returned for. {@linkcode GhostServer.on} returns one so that a
+ * plugin can clean up without keeping a reference to each listener function.
+ *
+ * @example
+ * ```ts
+ * import type { GhostServer, Unsubscribe } from "@ghosting/server";
+ *
+ * // Listen to chat only until the first "!stop".
+ * function echoChat(server: GhostServer) {
+ *   const off: Unsubscribe = server.on("message", ({ client, text }) => {
+ *     if (text === "!stop") off();
+ *     else console.log(`${client.name}: ${text}`);
+ *   });
+ * }
+ * ```
+ */
 export type Unsubscribe = () => void;
 
 type Listener<T> = (event: T) => void;

@@ -4,7 +4,23 @@
  * @module
  */
 
-/** Why a connection was closed before it became a client. */
+/**
+ * Why a connection was closed before it became a client.
+ *
+ * @example
+ * ```ts
+ * import type { GhostServer, RefusalReason } from "@ghosting/server";
+ *
+ * // Reasons worth a moderator's attention; the rest is ordinary network noise.
+ * const notable = new Set<RefusalReason>(["banned", "not_whitelisted", "same_ip"]);
+ *
+ * function watchRefusals(server: GhostServer) {
+ *   server.on("refuse", ({ ip, name, reason }) => {
+ *     if (notable.has(reason)) console.warn(`refused ${name ?? "?"} @ ${ip}: ${reason}`);
+ *   });
+ * }
+ * ```
+ */
 export type RefusalReason =
   | "handshake_timeout"
   | "not_connect_first"
@@ -19,7 +35,26 @@ export type RefusalReason =
   | "not_whitelisted"
   | "server_stopping";
 
-/** Why a client left. */
+/**
+ * Why a client left.
+ *
+ * @example
+ * ```ts
+ * import type { DisconnectReason, GhostServer } from "@ghosting/server";
+ *
+ * const farewell: Partial<Record<DisconnectReason, string>> = {
+ *   heartbeat_timeout: "lost connection",
+ *   kicked: "was kicked",
+ * };
+ *
+ * function announceDepartures(server: GhostServer) {
+ *   server.on("disconnect", ({ client, reason }) => {
+ *     const why = farewell[reason];
+ *     if (why) server.sendMessage(`${client.name} ${why}`);
+ *   });
+ * }
+ * ```
+ */
 export type DisconnectReason =
   | "client_disconnect"
   | "connection_closed"
@@ -33,7 +68,21 @@ export type DisconnectReason =
   | "server_stop"
   | "internal_error";
 
-/** Why a single packet was ignored; the sender stays connected. */
+/**
+ * Why a single packet was ignored; the sender stays connected.
+ *
+ * @example
+ * ```ts
+ * import type { DropReason, GhostServer } from "@ghosting/server";
+ *
+ * // Count drops by reason, e.g. to spot a misbehaving client or a NAT problem.
+ * function countDrops(server: GhostServer): Map<DropReason, number> {
+ *   const counts = new Map<DropReason, number>();
+ *   server.on("drop", ({ reason }) => counts.set(reason, (counts.get(reason) ?? 0) + 1));
+ *   return counts;
+ * }
+ * ```
+ */
 export type DropReason =
   | "truncated_packet"
   | "unknown_header"
