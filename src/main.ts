@@ -104,7 +104,14 @@ async function main(): Promise<number> {
   }
   console.error(`Configuration: ${source}. Stop with Ctrl+C.`);
   const stopped = new Promise<void>((resolve) => {
-    const stop = () => server.stop().then(resolve);
+    let stopping = false;
+    const stop = () => {
+      // A second Ctrl+C means "now": skip the graceful goodbyes.
+      if (stopping) Deno.exit(130);
+      stopping = true;
+      console.error("Stopping; press Ctrl+C again to quit at once.");
+      server.stop().then(resolve);
+    };
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       try {
         Deno.addSignalListener(signal, stop);

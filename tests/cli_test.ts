@@ -97,10 +97,26 @@ Deno.test("a port in use exits 1 saying so", async () => {
   }
 });
 
-Deno.test("deno task server --port --config runs the server, and SIGINT stops it cleanly", async () => {
+Deno.test("deno task server passes its arguments to the server", async () => {
+  const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "server", "--help"],
+    cwd: root,
+    stdout: "piped",
+    stderr: "null",
+    signal: AbortSignal.timeout(20000),
+  }).output();
+  assert.equal(code, 0);
+  assert.match(new TextDecoder().decode(stdout), /Usage: deno task server/);
+});
+
+Deno.test("the server task's command runs the server, and SIGINT stops it cleanly", async () => {
+  // `deno task` does not forward signals to its child, so run the task's command itself.
+  const tasks = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))).tasks;
+  const [deno, ...taskArgs] = (tasks.server as string).split(" ");
+  assert.equal(deno, "deno");
   await withConfigFile('[logging]\nlevel = "debug"\n', async (path) => {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["task", "server", "--hostname", "127.0.0.1", "--port", "0", "--config", path],
+      args: [...taskArgs, "--hostname", "127.0.0.1", "--port", "0", "--config", path],
       cwd: root,
       stdout: "null",
       stderr: "piped",

@@ -244,7 +244,7 @@ export class GhostServer {
     for (const [connection, abandon] of this.#handshakes) {
       abandon();
       connection.close();
-      this.#closing.add(connection.closed);
+      this.#trackClosing(connection.closed);
     }
     this.#handshakes.clear();
     const stopServer = encodeServerPacket({ header: Header.STOP_SERVER, id: 0 });
@@ -620,7 +620,11 @@ export class GhostServer {
   }
 
   #closeGracefully(connection: TcpConnection): void {
-    const closing = connection.end(this.#options.closeGraceMs);
+    this.#trackClosing(connection.end(this.#options.closeGraceMs));
+  }
+
+  /** Remembers a closing connection until it is closed, so stop() can wait for it. */
+  #trackClosing(closing: Promise<void>): void {
     this.#closing.add(closing);
     closing.finally(() => this.#closing.delete(closing));
   }

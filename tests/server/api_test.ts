@@ -150,3 +150,17 @@ Deno.test("connect and disconnect events bracket a client's life", async () => {
     assert.equal(event.reason, "connection_closed");
   });
 });
+
+Deno.test("stop completes while a connection is still in its handshake", async () => {
+  const server = new GhostServer({ hostname: "127.0.0.1", port: 0, clock: new ManualClock() });
+  await server.start();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  await conn.write(vector("V1").frame.subarray(0, 10)); // half a CONNECT: still handshaking
+  const stopped = await Promise.race([
+    server.stop().then(() => "stopped"),
+    new Promise((resolve) => setTimeout(resolve, 3000, "hung")),
+  ]);
+  assert.equal(stopped, "stopped");
+  assert.equal(await conn.read(new Uint8Array(8)), null);
+  conn.close();
+});
