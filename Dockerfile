@@ -19,4 +19,4 @@ RUN mkdir -p /app/logs && chown deno:deno /app/logs
 EXPOSE 53000/tcp 53000/udp
 
 USER deno
-CMD ["run", "--allow-net", "--allow-read", "--allow-write", "src/main.ts", "--config", "/app/config.toml"]
+CMD ["run", "--allow-net", "--allow-read", "--allow-write", "--allow-ffi", "src/main.ts", "--config", "/app/config.toml"]

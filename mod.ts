@@ -13,7 +13,11 @@
  * await server.start();
  * ```
  *
- * The codec is exported too, for tools that speak the protocol.
+ * Around the server are what embedders and tools need: {@linkcode loadConfig} and
+ * {@linkcode optionsFromConfig} to run from a `config.toml`, {@linkcode SarClient} to talk to a
+ * server the way SourceAutoRecord does, {@linkcode ManualClock} to drive the server's timers in
+ * tests, and the protocol codec ({@linkcode encodeClientPacket}, {@linkcode decodeServerPacket},
+ * {@linkcode encodeFrame}, …) for tools that speak the protocol.
  *
  * @module
  */
@@ -32,14 +36,23 @@ export {
   type Unsubscribe,
   type WhitelistEntries,
 } from "./src/server/mod.ts";
-export { type Clock, ManualClock, systemClock } from "./src/clock.ts";
+export { type Clock, ManualClock, systemClock, type TimerId } from "./src/clock.ts";
 export { ListenError } from "./src/net/listen.ts";
 export {
+  BULK_SCOPES,
+  type BulkScope,
   type Config,
   ConfigError,
+  type CountdownSection,
   defaultConfig,
   loadConfig,
+  LOG_LEVELS,
+  type LoggingSection,
+  type LogLevel,
   parseConfig,
+  type ServerSection,
+  UDP_BACKENDS,
+  type UdpBackendName,
 } from "./src/config/mod.ts";
 export * from "./src/protocol/mod.ts";
 export {

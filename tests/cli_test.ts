@@ -144,3 +144,45 @@ Deno.test("the server task's command runs the server, and SIGINT stops it cleanl
     assert.match(log, /Server stopped/);
   });
 });
+
+Deno.test("udp_backend = mmsg without --allow-ffi falls back to the portable backend and says why", async () => {
+  await withConfigFile('[server]\nudp_backend = "mmsg"\n', async (path) => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "src/main.ts",
+        "--hostname",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--config",
+        path,
+      ],
+      cwd: root,
+      stdout: "null",
+      stderr: "piped",
+      signal: AbortSignal.timeout(20000),
+    }).spawn();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let log = "";
+    while (!/listening on/.test(log)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      log += value;
+    }
+    child.kill("SIGINT");
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      log += value;
+    }
+    assert.equal((await child.status).code, 0);
+    assert.match(
+      log,
+      /UDP backend mmsg unavailable \(FFI is not allowed; run Deno with --allow-ffi\); using portable/,
+    );
+    assert.match(log, /UDP backend: portable/);
+  });
+});

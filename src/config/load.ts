@@ -6,8 +6,24 @@
 import { parse, TomlError } from "smol-toml";
 import { type Config, CONFIG_SCHEMA, defaultConfig } from "./schema.ts";
 
-/** Bad configuration: the message names the file, the key and the fix. */
+/**
+ * Bad configuration: the message names the file, the key and the fix, so it can be shown to
+ * the operator as is.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError, parseConfig } from "@ghosting/server";
+ *
+ * try {
+ *   parseConfig("[server]\nport = 70000\n");
+ * } catch (error) {
+ *   if (!(error instanceof ConfigError)) throw error;
+ *   console.error(error.message); // config.toml: [server] port must be from 0 to 65535, got 70000
+ * }
+ * ```
+ */
 export class ConfigError extends Error {
+  /** Creates an error whose message is shown to the operator unchanged. */
   constructor(message: string) {
     super(message);
     this.name = "ConfigError";
@@ -15,9 +31,12 @@ export class ConfigError extends Error {
 }
 
 type AnySpec =
-  | { type: "boolean" }
-  | { type: "integer"; min: number; max: number }
-  | { type: "string"; oneOf?: readonly string[] };
+  & { refine?: (value: never) => string | undefined }
+  & (
+    | { type: "boolean" }
+    | { type: "integer"; min: number; max: number }
+    | { type: "string"; oneOf?: readonly string[] }
+  );
 
 function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
@@ -32,6 +51,12 @@ function describe(value: unknown): string {
  * Shared by the file loader and the command line so both say the same thing.
  */
 export function checkValue(spec: AnySpec, value: unknown): string | undefined {
+  const problem = checkType(spec, value);
+  if (problem || !spec.refine) return problem;
+  return (spec.refine as (value: unknown) => string | undefined)(value);
+}
+
+function checkType(spec: AnySpec, value: unknown): string | undefined {
   switch (spec.type) {
     case "boolean":
       return typeof value === "boolean"
@@ -61,6 +86,21 @@ export function fieldSpec(section: string, key: string): AnySpec | undefined {
 /**
  * Parses TOML text into a complete configuration: missing keys take their defaults; unknown
  * sections or keys, wrong types and out-of-range values raise a {@linkcode ConfigError}.
+ *
+ * @example
+ * ```ts
+ * import { GhostServer, optionsFromConfig, parseConfig } from "@ghosting/server";
+ *
+ * const config = parseConfig(`
+ * [server]
+ * port = 53001
+ *
+ * [countdown]
+ * delay = 5
+ * `);
+ * console.log(config.server.port, config.logging.level); // 53001 "info"
+ * const server = new GhostServer(optionsFromConfig(config));
+ * ```
  *
  * @param source names the file in error messages
  */
@@ -109,7 +149,15 @@ export function parseConfig(text: string, source = "config.toml"): Config {
 }
 
 /**
- * Reads and parses a configuration file.
+ * Reads and parses a configuration file. Needs read permission for `path`.
+ *
+ * @example
+ * ```ts
+ * import { GhostServer, loadConfig, optionsFromConfig } from "@ghosting/server";
+ *
+ * const config = await loadConfig("config.toml");
+ * const server = new GhostServer(optionsFromConfig(config));
+ * ```
  *
  * @throws {ConfigError} when the file is missing, unreadable or invalid
  */

@@ -14,7 +14,25 @@ export interface ServerSection {
   max_write_queue_bytes: number;
   one_connection_per_ip: boolean;
   explain_refusals: boolean;
+  udp_backend: UdpBackendName;
+  max_datagram_bytes: number;
+  bulk_scope: BulkScope;
 }
+
+/** UDP implementations: Deno's sockets, or batched Linux system calls through FFI. */
+export const UDP_BACKENDS = ["portable", "mmsg"] as const;
+
+/** One of {@linkcode UDP_BACKENDS}. */
+export type UdpBackendName = typeof UDP_BACKENDS[number];
+
+/** Whose positions each client receives: everyone's, or only those on its own map. */
+export const BULK_SCOPES = ["all", "same_map"] as const;
+
+/** One of {@linkcode BULK_SCOPES}. */
+export type BulkScope = typeof BULK_SCOPES[number];
+
+/** The smallest bulk UPDATE datagram: its 9-byte header and one 29-byte entry. */
+export const MIN_BULK_DATAGRAM_BYTES = 38;
 
 /** `[countdown]`: what `countdown` sends when not told otherwise. */
 export interface CountdownSection {
@@ -46,7 +64,12 @@ export interface Config {
 
 /** How one key is checked and documented. */
 export type FieldSpec<T> =
-  & { doc: string; default: T }
+  & {
+    doc: string;
+    default: T;
+    /** A rule the type and range cannot express; returns what is wrong, or undefined. */
+    refine?: (value: T) => string | undefined;
+  }
   & (T extends boolean ? { type: "boolean" }
     : T extends number ? { type: "integer"; min: number; max: number }
     : { type: "string"; oneOf?: readonly string[] });
@@ -102,6 +125,29 @@ export const CONFIG_SCHEMA: ConfigSchema = {
       type: "boolean",
       default: true,
       doc: "Tell refused, kicked and timed-out players why in chat before closing",
+    },
+    udp_backend: {
+      type: "string",
+      oneOf: UDP_BACKENDS,
+      default: "portable",
+      doc: '"mmsg" batches UDP system calls (Linux, needs --allow-ffi); falls back to "portable"',
+    },
+    max_datagram_bytes: {
+      type: "integer",
+      min: 0,
+      max: 65507,
+      default: 1200,
+      doc: "Largest bulk UPDATE datagram; larger updates are split; 0 sends one datagram",
+      refine: (value) =>
+        value !== 0 && value < MIN_BULK_DATAGRAM_BYTES
+          ? `must be 0 or at least ${MIN_BULK_DATAGRAM_BYTES} (one entry), got ${value}`
+          : undefined,
+    },
+    bulk_scope: {
+      type: "string",
+      oneOf: BULK_SCOPES,
+      default: "all",
+      doc: '"same_map" sends each client only the positions of clients on its map',
     },
   },
   countdown: {

@@ -13,9 +13,9 @@ export class ListenError extends Error {
 }
 
 /** A TCP listener and a UDP socket bound to the same port number. */
-export interface BoundSockets {
+export interface BoundSockets<Udp> {
   tcp: Deno.TcpListener;
-  udp: Deno.DatagramConn;
+  udp: Udp;
   port: number;
 }
 
@@ -38,12 +38,16 @@ function explain(error: unknown, protocol: string, hostname: string, port: numbe
 }
 
 /**
- * Binds TCP, then UDP on the port TCP got. With port 0 a free port is chosen; if its UDP twin
- * is taken, another one is tried.
+ * Binds TCP, then UDP on the port TCP got, with `openUdp` (given the listener's address as a
+ * literal). With port 0 a free port is chosen; if its UDP twin is taken, another one is tried.
  *
  * @throws {ListenError} naming the port and what to change
  */
-export function bindSockets(hostname: string, port: number): BoundSockets {
+export function bindSockets<Udp>(
+  hostname: string,
+  port: number,
+  openUdp: (hostname: string, port: number) => Udp,
+): BoundSockets<Udp> {
   for (let attempt = 0;; attempt++) {
     let tcp: Deno.TcpListener;
     try {
@@ -51,11 +55,10 @@ export function bindSockets(hostname: string, port: number): BoundSockets {
     } catch (error) {
       throw explain(error, "TCP", hostname, port);
     }
-    const bound = (tcp.addr as Deno.NetAddr).port;
+    const address = tcp.addr as Deno.NetAddr;
+    const bound = address.port;
     try {
-      // hostname is always passed: some Deno versions default UDP to 127.0.0.1 (PROTOCOL.md §8).
-      const udp = Deno.listenDatagram({ hostname, port: bound, transport: "udp" });
-      return { tcp, udp, port: bound };
+      return { tcp, udp: openUdp(address.hostname, bound), port: bound };
     } catch (error) {
       tcp.close();
       if (port !== 0 || attempt >= 10 || !(error instanceof Deno.errors.AddrInUse)) {

@@ -42,15 +42,25 @@ export class DenoUdpSocket implements UdpSocket {
   #closed = false;
   #loop: Promise<void> = Promise.resolve();
 
-  constructor(socket: Deno.DatagramConn, onDatagram: DatagramHandler) {
+  private constructor(socket: Deno.DatagramConn, onDatagram: DatagramHandler) {
     this.#socket = socket;
     this.port = (socket.addr as Deno.NetAddr).port;
     this.#onDatagram = onDatagram;
   }
 
-  /** Starts receiving. */
-  start(): void {
-    this.#loop = this.#receiveLoop();
+  /**
+   * Binds `hostname:port` and starts receiving.
+   *
+   * @throws {Deno.errors.AddrInUse} and the runtime's other bind errors
+   */
+  static open(hostname: string, port: number, onDatagram: DatagramHandler): DenoUdpSocket {
+    // hostname is always passed: some Deno versions default UDP to 127.0.0.1 (PROTOCOL.md §8).
+    const socket = new DenoUdpSocket(
+      Deno.listenDatagram({ hostname, port, transport: "udp" }),
+      onDatagram,
+    );
+    socket.#loop = socket.#receiveLoop();
+    return socket;
   }
 
   send(data: Uint8Array, to: Deno.NetAddr): void {

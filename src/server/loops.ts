@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { Header, PacketWriter } from "../protocol/mod.ts";
+import { DATA_GHOST_BYTES, Header, PacketWriter } from "../protocol/mod.ts";
+import type { BulkScope } from "../config/schema.ts";
 import type { Clock, TimerId } from "../clock.ts";
 import type { UdpSocket } from "../net/udp_socket.ts";
 import type { Client } from "./client.ts";
@@ -67,37 +68,99 @@ export interface LoopHost {
   disconnect(client: Client, reason: DisconnectReason): void;
 }
 
-/** Builds bulk UPDATEs: one encoding per tick, the same bytes for everyone. */
+/** Bytes of a bulk UPDATE before its entries: header, id 0, entry count. */
+const BULK_HEADER_BYTES = 9;
+/** Bytes of one bulk UPDATE entry: id and raw DataGhost. */
+const BULK_ENTRY_BYTES = 4 + DATA_GHOST_BYTES;
+
+/** One tick's bulk UPDATE for a group of clients, encoded once for all of them. */
+export interface EncodedBulkUpdate {
+  /** The whole update as one packet, for TCP-only clients; valid until the next encode. */
+  payload: Uint8Array;
+  /**
+   * The same entries as datagrams of at most `maxDatagramBytes` (whole entries, each a valid
+   * packet with id 0), in a buffer of their own that UDP sends may keep until they complete.
+   */
+  datagrams: Uint8Array[];
+}
+
+/**
+ * Builds bulk UPDATEs: `09 | id 0 | count | (id, raw DataGhost)…` for every client of a group
+ * including the recipient, in connection order (PROTOCOL.md §3.10). SAR drains every pending
+ * datagram each frame and applies entries one by one, so an update split into several datagrams
+ * reads exactly like one; splitting keeps large lobbies clear of IP fragmentation.
+ */
 export class BulkUpdateEncoder {
   readonly #writer = new PacketWriter(1024);
+  readonly #entriesPerDatagram: number;
 
-  /**
-   * `09 | id 0 | count | (id, raw DataGhost)…` for every client including the recipient, in
-   * connection order (PROTOCOL.md §3.10). The view is valid until the next call.
-   */
-  encode(clients: Iterable<Client>, count: number): Uint8Array {
+  /** @param maxDatagramBytes 0 for one datagram whatever its size, as the C++ server */
+  constructor(maxDatagramBytes: number) {
+    this.#entriesPerDatagram = maxDatagramBytes === 0
+      ? Infinity
+      : Math.max(1, Math.floor((maxDatagramBytes - BULK_HEADER_BYTES) / BULK_ENTRY_BYTES));
+  }
+
+  encode(clients: Iterable<Client>, count: number): EncodedBulkUpdate {
     const writer = this.#writer.reset().u8(Header.UPDATE).u32(0).u32(count);
     for (const client of clients) writer.u32(client.id).bytes(client.pose);
-    return writer.view();
+    const payload = writer.view();
+    const perDatagram = this.#entriesPerDatagram;
+    if (count <= perDatagram) return { payload, datagrams: [payload.slice()] };
+    const chunks = Math.ceil(count / perDatagram);
+    const buffer = new Uint8Array(chunks * BULK_HEADER_BYTES + count * BULK_ENTRY_BYTES);
+    const view = new DataView(buffer.buffer);
+    const datagrams: Uint8Array[] = [];
+    let at = 0;
+    for (let first = 0; first < count; first += perDatagram) {
+      const entries = Math.min(perDatagram, count - first);
+      const length = BULK_HEADER_BYTES + entries * BULK_ENTRY_BYTES;
+      buffer[at] = Header.UPDATE; // id 0 is already there: the buffer starts zeroed
+      view.setUint32(at + 5, entries);
+      const from = BULK_HEADER_BYTES + first * BULK_ENTRY_BYTES;
+      buffer.set(payload.subarray(from, from + entries * BULK_ENTRY_BYTES), at + BULK_HEADER_BYTES);
+      datagrams.push(buffer.subarray(at, at + length));
+      at += length;
+    }
+    return { payload, datagrams };
   }
 }
 
-/** Sends one bulk UPDATE to everyone: over UDP, or over TCP to TCP-only clients. */
-export function sendBulkUpdate(host: LoopHost, encoder: BulkUpdateEncoder): void {
+/** Clients grouped by map, in connection order within each group. */
+function groupByMap(clients: Iterable<Client>): Client[][] {
+  const groups = new Map<string, Client[]>();
+  for (const client of clients) {
+    const group = groups.get(client.map);
+    if (group) group.push(client);
+    else groups.set(client.map, [client]);
+  }
+  return [...groups.values()];
+}
+
+function sendToGroup(host: LoopHost, group: Iterable<Client>, update: EncodedBulkUpdate): void {
+  for (const client of group) {
+    if (client.tcpOnly) {
+      client.connection.sendLatest(update.payload);
+    } else {
+      for (const datagram of update.datagrams) host.udp.send(datagram, client.udp.address);
+    }
+  }
+}
+
+/**
+ * One bulk UPDATE tick: UDP to most clients, TCP to TCP-only ones (PROTOCOL.md §5.3). With
+ * `scope` "same_map" each map gets its own update, encoded once for everyone on it.
+ */
+export function sendBulkUpdate(host: LoopHost, encoder: BulkUpdateEncoder, scope: BulkScope): void {
   // Positions that already arrived go into this tick rather than the next one.
   host.udp.drain();
   if (host.clientCount === 0) return;
-  const payload = encoder.encode(host.clients(), host.clientCount);
-  // UDP sends keep a reference until they complete, so they get this tick's own copy; TCP
-  // queues copy on their own.
-  let datagram: Uint8Array | undefined;
-  for (const client of host.clients()) {
-    if (client.tcpOnly) {
-      client.connection.sendLatest(payload);
-    } else {
-      datagram ??= payload.slice();
-      host.udp.send(datagram, client.udp.address);
+  if (scope === "same_map") {
+    for (const group of groupByMap(host.clients())) {
+      sendToGroup(host, group, encoder.encode(group, group.length));
     }
+  } else {
+    sendToGroup(host, host.clients(), encoder.encode(host.clients(), host.clientCount));
   }
   host.udp.flush();
 }

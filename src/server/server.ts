@@ -19,8 +19,9 @@ import { type Clock, systemClock } from "../clock.ts";
 import { bindSockets } from "../net/listen.ts";
 import { normalizeIp, parseIp } from "../net/address.ts";
 import { TcpConnection } from "../net/tcp_connection.ts";
-import { DenoUdpSocket, type UdpSocket } from "../net/udp_socket.ts";
-import type { Config } from "../config/mod.ts";
+import type { UdpSocket } from "../net/udp_socket.ts";
+import { openUdpSocket } from "../net/udp_backend.ts";
+import type { BulkScope, Config, UdpBackendName } from "../config/mod.ts";
 import { AccessRules, type WhitelistEntries } from "./acceptance.ts";
 import { Client, type ClientInfo } from "./client.ts";
 import { type CountdownOptions, encodeCountdownSetup, stripLineEndings } from "./countdown.ts";
@@ -65,6 +66,12 @@ export interface GhostServerOptions {
   oneConnectionPerIp?: boolean;
   /** Tell refused/kicked players why in chat before closing. Default true. */
   explainRefusals?: boolean;
+  /** `"mmsg"` batches UDP system calls (Linux, `--allow-ffi`); falls back to `"portable"`. */
+  udpBackend?: UdpBackendName;
+  /** Largest bulk UPDATE datagram (larger ones are split); 0 for one datagram. Default 1200. */
+  maxDatagramBytes?: number;
+  /** `"same_map"` sends each client only the positions on its map. Default `"all"`. */
+  bulkScope?: BulkScope;
   /** Defaults for {@linkcode GhostServer.startCountdown}. */
   countdown?: CountdownOptions;
   /** How long a closing connection may take to flush and be closed by its peer. Default 2000. */
@@ -87,6 +94,9 @@ export function optionsFromConfig(config: Config): GhostServerOptions {
     maxWriteQueueBytes: server.max_write_queue_bytes,
     oneConnectionPerIp: server.one_connection_per_ip,
     explainRefusals: server.explain_refusals,
+    udpBackend: server.udp_backend,
+    maxDatagramBytes: server.max_datagram_bytes,
+    bulkScope: server.bulk_scope,
     countdown: {
       delay: countdown.delay,
       preCommands: countdown.pre_commands,
@@ -131,7 +141,7 @@ export class GhostServer {
   readonly #handshakes = new Map<TcpConnection, () => void>();
   /** Connections being closed gracefully; stop() waits for them. */
   readonly #closing = new Set<Promise<void>>();
-  readonly #bulkEncoder = new BulkUpdateEncoder();
+  readonly #bulkEncoder: BulkUpdateEncoder;
   #nextId = 1;
   #state: "idle" | "running" | "stopping" | "stopped" = "idle";
   #listener: Deno.TcpListener | undefined;
@@ -139,6 +149,7 @@ export class GhostServer {
   #acceptLoop: Promise<void> = Promise.resolve();
   #tickers: Ticker[] = [];
   #port = 0;
+  #udpBackend: UdpBackendName | undefined;
   readonly #relayHost: RelayHost;
   readonly #loopHost: LoopHost;
 
@@ -151,8 +162,18 @@ export class GhostServer {
       maxWriteQueueBytes: options.maxWriteQueueBytes ?? 1024 * 1024,
       oneConnectionPerIp: options.oneConnectionPerIp ?? true,
       explainRefusals: options.explainRefusals ?? true,
+      udpBackend: options.udpBackend ?? "portable",
+      maxDatagramBytes: options.maxDatagramBytes ?? 1200,
+      bulkScope: options.bulkScope ?? "all",
       closeGraceMs: options.closeGraceMs ?? 2000,
     };
+    const { maxDatagramBytes } = this.#options;
+    if (!Number.isInteger(maxDatagramBytes) || maxDatagramBytes < 0 || maxDatagramBytes > 65507) {
+      throw new RangeError(
+        `maxDatagramBytes must be an integer from 0 to 65507, got ${maxDatagramBytes}`,
+      );
+    }
+    this.#bulkEncoder = new BulkUpdateEncoder(maxDatagramBytes);
     const port = this.#options.port;
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new RangeError(`Port must be an integer from 0 to 65535, got ${port}`);
@@ -204,29 +225,44 @@ export class GhostServer {
     if (this.#state !== "idle") {
       throw new Error(`A server can only be started once; this one is ${this.#state}`);
     }
-    const { hostname } = this.#options;
-    const sockets = bindSockets(hostname, this.#options.port);
+    const { hostname, udpBackend } = this.#options;
+    const onDatagram = (data: Uint8Array, from: Deno.NetAddr) => {
+      handleDatagram(this.#relayHost, data, from, normalizeIp(from.hostname));
+    };
+    const sockets = bindSockets(
+      hostname,
+      this.#options.port,
+      (address, port) => openUdpSocket(udpBackend, address, port, onDatagram),
+    );
     this.#state = "running";
     this.#port = sockets.port;
     this.#listener = sockets.tcp;
-    const udp = new DenoUdpSocket(sockets.udp, (data, from) => {
-      handleDatagram(this.#relayHost, data, from, normalizeIp(from.hostname));
-    });
-    udp.start();
-    this.#udp = udp;
+    this.#udp = sockets.udp.socket;
+    this.#udpBackend = sockets.udp.backend;
+    if (sockets.udp.fallbackReason) {
+      log.warn("UDP backend {wanted} unavailable ({reason}); using {backend}", {
+        wanted: udpBackend,
+        reason: sockets.udp.fallbackReason,
+        backend: sockets.udp.backend,
+      });
+    }
     this.#acceptLoop = this.#acceptConnections(sockets.tcp);
     const loopHost = this.#loopHost;
     this.#tickers = [
       new Ticker(
         this.#clock,
         BULK_UPDATE_INTERVAL_MS,
-        () => sendBulkUpdate(loopHost, this.#bulkEncoder),
+        () => sendBulkUpdate(loopHost, this.#bulkEncoder, this.#options.bulkScope),
       ),
       new Ticker(this.#clock, UDP_KEEPALIVE_INTERVAL_MS, () => sendUdpKeepAlives(loopHost)),
       new Ticker(this.#clock, HEARTBEAT_INTERVAL_MS, () => heartbeatRound(loopHost)),
     ];
     for (const ticker of this.#tickers) ticker.start();
-    log.info("Server listening on {hostname}:{port} (TCP and UDP)", { hostname, port: this.#port });
+    log.info("Server listening on {hostname}:{port} (TCP and UDP, UDP backend: {backend})", {
+      hostname,
+      port: this.#port,
+      backend: this.#udpBackend,
+    });
     this.#events.emit("listening", { hostname, port: this.#port });
     return { hostname, port: this.#port };
   }
@@ -265,6 +301,11 @@ export class GhostServer {
   /** Whether the server is accepting connections. */
   get running(): boolean {
     return this.#state === "running";
+  }
+
+  /** The UDP backend in use once started (after any fallback). */
+  get udpBackend(): UdpBackendName | undefined {
+    return this.#udpBackend;
   }
 
   /** The bound port (useful with port 0); 0 before start. */

@@ -98,3 +98,26 @@ Deno.test("defaultConfig returns an independent copy", () => {
   a.server.port = 1;
   assert.equal(defaultConfig().server.port, 53000);
 });
+
+Deno.test("max_datagram_bytes is 0 or room for at least one entry", () => {
+  assert.equal(parseConfig("[server]\nmax_datagram_bytes = 0\n").server.max_datagram_bytes, 0);
+  assert.equal(parseConfig("[server]\nmax_datagram_bytes = 38\n").server.max_datagram_bytes, 38);
+  rejects(
+    "[server]\nmax_datagram_bytes = 37\n",
+    /max_datagram_bytes must be 0 or at least 38 \(one entry\), got 37/,
+  );
+  rejects("[server]\nmax_datagram_bytes = 70000\n", /max_datagram_bytes must be from 0 to 65507/);
+});
+
+Deno.test("udp_backend and bulk_scope accept only their choices", () => {
+  assert.equal(parseConfig('[server]\nudp_backend = "mmsg"\n').server.udp_backend, "mmsg");
+  assert.equal(parseConfig('[server]\nbulk_scope = "same_map"\n').server.bulk_scope, "same_map");
+  rejects(
+    '[server]\nudp_backend = "fast"\n',
+    /udp_backend must be one of "portable", "mmsg", got "fast"/,
+  );
+  rejects(
+    '[server]\nbulk_scope = "map"\n',
+    /bulk_scope must be one of "all", "same_map", got "map"/,
+  );
+});
