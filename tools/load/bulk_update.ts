@@ -1,0 +1,93 @@
+/**
+ * Reading bulk UPDATEs (`09 | id 0 | u32 count | count × (u32 id, 25-byte pose)`, PROTOCOL.md
+ * §3.10) as they arrive at one load client: counting ticks and measuring how stale the other
+ * players' poses are, without allocating anything per entry.
+ *
+ * The server may split one tick's bulk update into several packets of whole entries. A
+ * packet starts a new tick when its first entry id is not above the last entry id of the
+ * previous packet (entries come in connection order, and ids grow with connection order, so
+ * every tick restarts from a low id), or when more than {@linkcode TICK_GAP_MS} have passed
+ * since the previous packet (the ticks are 50 ms apart while the parts of one tick arrive
+ * back to back; this also catches a tick whose first part was lost). Counting packets whose
+ * entries include the client's own id would work too, but would need every entry read.
+ *
+ * @module
+ */
+import type { Histogram } from "./histogram.ts";
+import { readSendTime } from "./send_time.ts";
+import type { LoadStats } from "./stats.ts";
+
+/** Header byte, id and count in front of the entries. */
+export const BULK_PREFIX_BYTES = 9;
+/** One entry: u32 id and a 25-byte pose. */
+export const BULK_ENTRY_BYTES = 29;
+/** A packet this long after the previous one starts a new tick (half the server's 50 ms). */
+export const TICK_GAP_MS = 25;
+
+/** One client's view of the bulk updates it receives. */
+export class BulkUpdateTracker {
+  readonly #index: number;
+  readonly #ownId: number;
+  readonly #stats: LoadStats;
+  readonly #staleness: Histogram | undefined;
+  #lastEntryId = -1;
+  #lastAt = -Infinity;
+
+  /**
+   * @param index the client's number, its slot in the per-client counters
+   * @param ownId the client's id, whose entry is not another player's pose
+   * @param staleness where this client records staleness besides `stats.staleness` (the
+   *   histogram of its transport), or undefined when it is not one of the sampled receivers
+   */
+  constructor(index: number, ownId: number, stats: LoadStats, staleness?: Histogram) {
+    this.#index = index;
+    this.#ownId = ownId;
+    this.#stats = stats;
+    this.#staleness = staleness;
+  }
+
+  /**
+   * Handles an UPDATE packet (header 9) that starts at offset 0 of `view`; individual updates
+   * (id not 0) are ignored, as SAR ignores them.
+   *
+   * @param length the packet's length (the view may be longer: a reused receive buffer)
+   * @param nowMs `Date.now()` when it was received
+   */
+  receive(view: DataView, length: number, nowMs: number): void {
+    const stats = this.#stats;
+    if (length < BULK_PREFIX_BYTES) {
+      if (stats.measuring) stats.malformed++;
+      return;
+    }
+    if (view.getUint32(1) !== 0) return;
+    let count = view.getUint32(5);
+    const fits = Math.floor((length - BULK_PREFIX_BYTES) / BULK_ENTRY_BYTES);
+    if (count > fits) {
+      if (stats.measuring) stats.malformed++;
+      count = fits;
+    }
+    let newTick = nowMs - this.#lastAt > TICK_GAP_MS;
+    this.#lastAt = nowMs;
+    if (count > 0) {
+      const firstId = view.getUint32(BULK_PREFIX_BYTES);
+      if (firstId <= this.#lastEntryId) newTick = true;
+      this.#lastEntryId = view.getUint32(BULK_PREFIX_BYTES + (count - 1) * BULK_ENTRY_BYTES);
+    }
+    if (!stats.measuring) return;
+    stats.bulkPackets[this.#index]++;
+    if (newTick) stats.ticks[this.#index]++;
+    stats.entries += count;
+    const staleness = this.#staleness;
+    if (!staleness) return;
+    for (let at = BULK_PREFIX_BYTES, i = 0; i < count; i++, at += BULK_ENTRY_BYTES) {
+      if (view.getUint32(at) === this.#ownId) continue;
+      const sentAt = readSendTime(view, at + 4);
+      if (sentAt < 0) {
+        stats.unstamped++;
+      } else {
+        stats.staleness.record(nowMs - sentAt);
+        staleness.record(nowMs - sentAt);
+      }
+    }
+  }
+}
