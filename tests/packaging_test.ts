@@ -9,9 +9,10 @@ const read = (path: string) => Deno.readTextFileSync(new URL(path, root));
 const denoJson = JSON.parse(read("deno.json")) as { tasks: Record<string, string>; name: string };
 const DENO_VERSION = "2.9.6";
 
-/** The permission flags of a `deno run` command line, sorted. */
+/** The permission and V8 flags of a `deno run` command line, sorted. */
 function permissions(command: string[]): string[] {
-  return command.filter((part) => part.startsWith("--allow-")).sort();
+  return command.filter((part) => part.startsWith("--allow-") || part.startsWith("--v8-flags"))
+    .sort();
 }
 
 Deno.test("README quick start has exactly the two npx commands, and CI runs the test one", () => {

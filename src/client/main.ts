@@ -128,6 +128,7 @@ async function main(): Promise<number> {
   let client: SarClient;
   try {
     client = await SarClient.connect({
+      inboxLimit: 0, // everything is printed as it arrives
       host: values.host,
       port,
       name: values.name,

@@ -67,6 +67,11 @@ export interface SarClientOptions {
   announcedUdpPort?: number;
   /** Answer heartbeats as SAR does. Default true. */
   answerHeartbeats?: boolean;
+  /**
+   * Packets kept for {@linkcode SarClient.next} before the oldest are dropped (bulk updates
+   * arrive 20 times a second, so an unread inbox must not grow forever). Default 10000.
+   */
+  inboxLimit?: number;
   /** Give up on the connect reply after this long. Default 5000 (SAR: 5 s + 30 s). */
   timeoutMs?: number;
 }
@@ -170,6 +175,7 @@ export class SarClient {
   readonly #server: Deno.NetAddr;
   readonly #tcpOnly: boolean;
   readonly #inbox: ReceivedPacket[] = [];
+  readonly #inboxLimit: number;
   readonly #waiters = new Set<Waiter>();
   readonly #udpLoop: Promise<void>;
   readonly #socketClosed: Promise<void>;
@@ -192,6 +198,7 @@ export class SarClient {
     this.#tcpOnly = options.tcpOnly ?? false;
     this.udpPort = (udp.addr as Deno.NetAddr).port;
     this.answerHeartbeats = options.answerHeartbeats ?? true;
+    this.#inboxLimit = options.inboxLimit ?? 10000;
     this.#socketClosed = socketClosed;
     socket.on("data", (chunk: Uint8Array) => {
       try {
@@ -467,6 +474,7 @@ export class SarClient {
       }
     }
     this.#inbox.push(received);
+    if (this.#inbox.length > this.#inboxLimit) this.#inbox.shift();
   }
 
   async #receiveUdp(): Promise<void> {

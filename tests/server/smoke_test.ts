@@ -20,3 +20,13 @@ Deno.test("two clients: reply, notification, chat relay, bulk update", async () 
     assert.deepEqual(bulk.packet.entries.map((e) => e.id), [1, 2]);
   });
 });
+
+Deno.test("a client's unread inbox is bounded", async () => {
+  await withServer({}, async (t) => {
+    const alice = await t.connect("Alice", { inboxLimit: 3 });
+    for (let tick = 0; tick < 10; tick++) t.clock.advance(50);
+    await alice.ping();
+    await new Promise((resolve) => setTimeout(resolve, 20)); // let the datagrams land
+    assert.ok(alice.inbox.length <= 3, `${alice.inbox.length} packets kept`);
+  });
+});

@@ -84,6 +84,16 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** The arguments after `deno` of the `server` task in deno.json. */
+function serverTaskArgs(): string[] {
+  const denoJson = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)));
+  const [deno, ...args] = (denoJson.tasks.server as string).split(/\s+/);
+  if (deno !== "deno") {
+    throw new Error(`The server task does not start with "deno": ${denoJson.tasks.server}`);
+  }
+  return args;
+}
+
 /** A running server process. Start one with {@linkcode SpawnedServer.start}. */
 export class SpawnedServer {
   readonly pid: number;
@@ -108,21 +118,17 @@ export class SpawnedServer {
   }
 
   /**
-   * Starts `deno run … src/main.ts --hostname H --port P [--config FILE]` from the
-   * repository root and waits until it accepts TCP connections.
+   * Starts the `server` task's own command (deno.json: the permissions and V8 flags users run
+   * with) plus `--hostname H --port P [--config FILE]`, from the repository root, and waits
+   * until it accepts TCP connections. The task's command is run directly rather than through
+   * `deno task`, which would not forward the stop signal.
    *
    * @throws {Error} when it exits or does not listen in time (with the end of its log)
    */
   static async start(options: SpawnOptions): Promise<SpawnedServer> {
     const port = options.port ?? freePort(options.hostname);
     const args = [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-      "src/main.ts",
+      ...serverTaskArgs(),
       "--hostname",
       options.hostname,
       "--port",
