@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DATA_GHOST_BYTES, Header, PacketWriter } from "../protocol/mod.ts";
+import { DATA_GHOST_BYTES, FRAME_PREFIX_BYTES, Header, PacketWriter } from "../protocol/mod.ts";
 import type { BulkScope } from "../config/schema.ts";
 import type { Clock, TimerId } from "../clock.ts";
 import type { UdpSocket } from "../net/udp_socket.ts";
@@ -73,13 +73,17 @@ const BULK_HEADER_BYTES = 9;
 /** Bytes of one bulk UPDATE entry: id and raw DataGhost. */
 const BULK_ENTRY_BYTES = 4 + DATA_GHOST_BYTES;
 
-/** One tick's bulk UPDATE for a group of clients, encoded once for all of them. */
+/**
+ * One tick's bulk UPDATE for a group of clients, encoded once for all of them, in buffers of
+ * its own that are never written again: sockets may send them without copying, and keep them
+ * until the send completes.
+ */
 export interface EncodedBulkUpdate {
-  /** The whole update as one packet, for TCP-only clients; valid until the next encode. */
-  payload: Uint8Array;
+  /** The whole update as one TCP frame (length prefix included), for TCP-only clients. */
+  frame: Uint8Array;
   /**
    * The same entries as datagrams of at most `maxDatagramBytes` (whole entries, each a valid
-   * packet with id 0), in a buffer of their own that UDP sends may keep until they complete.
+   * packet with id 0); unsplit, the one datagram is a view of `frame`.
    */
   datagrams: Uint8Array[];
 }
@@ -102,11 +106,13 @@ export class BulkUpdateEncoder {
   }
 
   encode(clients: Iterable<Client>, count: number): EncodedBulkUpdate {
-    const writer = this.#writer.reset().u8(Header.UPDATE).u32(0).u32(count);
+    const writer = this.#writer.reset().u32(0).u8(Header.UPDATE).u32(0).u32(count);
     for (const client of clients) writer.u32(client.id).bytes(client.pose);
-    const payload = writer.view();
+    writer.patchU32(0, writer.length - FRAME_PREFIX_BYTES);
+    const frame = writer.toBytes();
+    const payload = frame.subarray(FRAME_PREFIX_BYTES);
     const perDatagram = this.#entriesPerDatagram;
-    if (count <= perDatagram) return { payload, datagrams: [payload.slice()] };
+    if (count <= perDatagram) return { frame, datagrams: [payload] };
     const chunks = Math.ceil(count / perDatagram);
     const buffer = new Uint8Array(chunks * BULK_HEADER_BYTES + count * BULK_ENTRY_BYTES);
     const view = new DataView(buffer.buffer);
@@ -122,7 +128,7 @@ export class BulkUpdateEncoder {
       datagrams.push(buffer.subarray(at, at + length));
       at += length;
     }
-    return { payload, datagrams };
+    return { frame, datagrams };
   }
 }
 
@@ -140,7 +146,7 @@ function groupByMap(clients: Iterable<Client>): Client[][] {
 function sendToGroup(host: LoopHost, group: Iterable<Client>, update: EncodedBulkUpdate): void {
   for (const client of group) {
     if (client.tcpOnly) {
-      client.connection.sendLatest(update.payload);
+      client.connection.sendSharedLatest(update.frame);
     } else {
       for (const datagram of update.datagrams) host.udp.send(datagram, client.udp.address);
     }
