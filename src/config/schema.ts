@@ -5,27 +5,66 @@
  * @module
  */
 
-/** `[server]`: sockets, handshake and acceptance. */
+/**
+ * `[server]`: sockets, handshake and acceptance. The meaning and default of each key are in
+ * {@linkcode CONFIG_SCHEMA} and the README's configuration table.
+ *
+ * @example Listening on another port
+ * ```ts
+ * import { defaultConfig } from "@ghosting/server";
+ *
+ * const config = defaultConfig();
+ * config.server.port = 53001;
+ * ```
+ */
 export interface ServerSection {
+  /** Address for TCP and UDP alike. */
   hostname: string;
+  /** TCP and UDP port; 0 picks a free one. */
   port: number;
+  /** Time a new connection has to send its CONNECT. */
   handshake_timeout_ms: number;
+  /** Largest TCP frame a client may send. */
   max_frame_bytes: number;
+  /** Bytes that may wait for a slow reader before it is disconnected. */
   max_write_queue_bytes: number;
+  /** Refuse a second connection from an IP already connected. */
   one_connection_per_ip: boolean;
+  /** Tell refused and kicked players why before closing. */
   explain_refusals: boolean;
+  /** Which UDP implementation to use. */
   udp_backend: UdpBackendName;
+  /** Largest bulk UPDATE datagram; 0 for one datagram. */
   max_datagram_bytes: number;
+  /** Whose positions each client receives. */
   bulk_scope: BulkScope;
 }
 
-/** UDP implementations: Deno's sockets, or batched Linux system calls through FFI. */
+/**
+ * UDP implementations: Deno's sockets, or batched Linux system calls through FFI.
+ *
+ * @example
+ * ```ts
+ * import { UDP_BACKENDS } from "@ghosting/server";
+ *
+ * console.log(UDP_BACKENDS.join(" or ")); // portable or mmsg
+ * ```
+ */
 export const UDP_BACKENDS = ["portable", "mmsg"] as const;
 
 /** One of {@linkcode UDP_BACKENDS}. */
 export type UdpBackendName = typeof UDP_BACKENDS[number];
 
-/** Whose positions each client receives: everyone's, or only those on its own map. */
+/**
+ * Whose positions each client receives: everyone's, or only those on its own map.
+ *
+ * @example
+ * ```ts
+ * import { BULK_SCOPES } from "@ghosting/server";
+ *
+ * console.log(BULK_SCOPES.includes("same_map")); // true
+ * ```
+ */
 export const BULK_SCOPES = ["all", "same_map"] as const;
 
 /** One of {@linkcode BULK_SCOPES}. */
@@ -34,31 +73,80 @@ export type BulkScope = typeof BULK_SCOPES[number];
 /** The smallest bulk UPDATE datagram: its 9-byte header and one 29-byte entry. */
 export const MIN_BULK_DATAGRAM_BYTES = 38;
 
-/** `[countdown]`: what `countdown` sends when not told otherwise. */
+/**
+ * `[countdown]`: what a countdown sends when not told otherwise.
+ *
+ * @example A race preset
+ * ```ts
+ * import { defaultConfig } from "@ghosting/server";
+ *
+ * const config = defaultConfig();
+ * config.countdown = { delay: 5, pre_commands: "sv_cheats 0", post_commands: "say go" };
+ * ```
+ */
 export interface CountdownSection {
+  /** Seconds counted down in chat (0–60). */
   delay: number;
+  /** Console commands every client runs at the setup. */
   pre_commands: string;
+  /** Console commands every client runs at go. */
   post_commands: string;
 }
 
-/** Log levels, lowest first (logtape's names). */
+/**
+ * Log levels, lowest first (logtape's names).
+ *
+ * @example
+ * ```ts
+ * import { LOG_LEVELS } from "@ghosting/server";
+ *
+ * console.log(LOG_LEVELS.indexOf("debug") < LOG_LEVELS.indexOf("info")); // true
+ * ```
+ */
 export const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
 
 /** One of {@linkcode LOG_LEVELS}. */
 export type LogLevel = typeof LOG_LEVELS[number];
 
-/** `[logging]`: where log lines go. */
+/**
+ * `[logging]`: where log lines go.
+ *
+ * @example Logging to a file as well
+ * ```ts
+ * import { defaultConfig } from "@ghosting/server";
+ *
+ * const config = defaultConfig();
+ * config.logging = { ...config.logging, file: true, filename: "logs/ghosting.log" };
+ * ```
+ */
 export interface LoggingSection {
+  /** Lowest level logged. */
   level: LogLevel;
+  /** Log to standard error. */
   console: boolean;
+  /** Also log to `filename`. */
   file: boolean;
+  /** The log file, rotated. */
   filename: string;
 }
 
-/** The whole configuration, as in `config.toml`. */
+/**
+ * The whole configuration, as in `config.toml`.
+ *
+ * @example
+ * ```ts
+ * import { GhostServer, optionsFromConfig, parseConfig } from "@ghosting/server";
+ *
+ * const config = parseConfig('[server]\nport = 53001\n');
+ * const server = new GhostServer(optionsFromConfig(config));
+ * ```
+ */
 export interface Config {
+  /** `[server]` */
   server: ServerSection;
+  /** `[countdown]` */
   countdown: CountdownSection;
+  /** `[logging]` */
   logging: LoggingSection;
 }
 
@@ -181,7 +269,16 @@ export const CONFIG_SCHEMA: ConfigSchema = {
   },
 };
 
-/** The embedded defaults: a fresh copy each call. */
+/**
+ * The embedded defaults (those of the committed `config.toml`): a fresh copy each call.
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig } from "@ghosting/server";
+ *
+ * console.log(defaultConfig().server.port); // 53000
+ * ```
+ */
 export function defaultConfig(): Config {
   const config: Record<string, Record<string, unknown>> = {};
   for (const [section, fields] of Object.entries(CONFIG_SCHEMA)) {

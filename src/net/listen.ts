@@ -4,8 +4,24 @@
  * @module
  */
 
-/** The server could not bind its port. */
+/**
+ * The server could not bind its port: in use, not allowed, or no such address. The message
+ * names the port and what to change.
+ *
+ * @example
+ * ```ts
+ * import { GhostServer, ListenError } from "@ghosting/server";
+ *
+ * try {
+ *   await new GhostServer({ port: 53000 }).start();
+ * } catch (error) {
+ *   if (error instanceof ListenError) console.error(error.message);
+ *   else throw error;
+ * }
+ * ```
+ */
 export class ListenError extends Error {
+  /** Creates the error; `message` says what failed and what to change. */
   constructor(message: string) {
     super(message);
     this.name = "ListenError";

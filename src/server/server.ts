@@ -50,7 +50,22 @@ import { handleDatagram, handleTcpPacket, type RelayHost } from "./relay.ts";
 
 const log = getLogger(["ghosting", "server"]);
 
-/** Settings of a {@linkcode GhostServer}; each defaults to the `config.toml` default. */
+/**
+ * Settings of a {@linkcode GhostServer}; each defaults to the `config.toml` default.
+ *
+ * @example A tournament server: players behind one NAT, silent refusals, same-map positions
+ * ```ts
+ * import { GhostServer } from "@ghosting/server";
+ *
+ * const server = new GhostServer({
+ *   port: 53000,
+ *   oneConnectionPerIp: false,
+ *   explainRefusals: false,
+ *   bulkScope: "same_map",
+ *   countdown: { delay: 5, preCommands: "sv_cheats 0", postCommands: "say go" },
+ * });
+ * ```
+ */
 export interface GhostServerOptions {
   /** Address for TCP and UDP. Default `"0.0.0.0"`. */
   hostname?: string;
@@ -80,10 +95,31 @@ export interface GhostServerOptions {
   clock?: Clock;
 }
 
-/** Which clients an operation applies to: one id, every client with a name, or an IP. */
+/**
+ * Which clients an operation applies to: one id, every client with exactly this name (case
+ * matters, as in the C++ server), or every client from an IP.
+ *
+ * @example
+ * ```ts
+ * import { GhostServer } from "@ghosting/server";
+ *
+ * const server = new GhostServer();
+ * server.kick({ name: "Cheater" }, "No cheating in races");
+ * server.ban({ ip: "203.0.113.7" });
+ * ```
+ */
 export type ClientSelector = { id: number } | { name: string } | { ip: string };
 
-/** Options for a server built from a parsed `config.toml`. */
+/**
+ * Options for a server built from a parsed `config.toml`.
+ *
+ * @example
+ * ```ts
+ * import { GhostServer, loadConfig, optionsFromConfig } from "@ghosting/server";
+ *
+ * const server = new GhostServer(optionsFromConfig(await loadConfig("config.toml")));
+ * ```
+ */
 export function optionsFromConfig(config: Config): GhostServerOptions {
   const { server, countdown } = config;
   return {
@@ -153,6 +189,11 @@ export class GhostServer {
   readonly #relayHost: RelayHost;
   readonly #loopHost: LoopHost;
 
+  /**
+   * Creates a server; nothing is bound until {@linkcode GhostServer.start}.
+   *
+   * @throws {RangeError} for a port or datagram size out of range
+   */
   constructor(options: GhostServerOptions = {}) {
     this.#options = {
       hostname: options.hostname ?? "0.0.0.0",
