@@ -68,6 +68,9 @@ export interface LoopHost {
   disconnect(client: Client, reason: DisconnectReason): void;
 }
 
+/** What an entry of a bulk UPDATE is made of: a client's id and its raw pose. */
+export type BulkEntrySource = Pick<Client, "id" | "pose">;
+
 /** Bytes of a bulk UPDATE before its entries: header, id 0, entry count. */
 const BULK_HEADER_BYTES = 9;
 /** Bytes of one bulk UPDATE entry: id and raw DataGhost. */
@@ -105,7 +108,7 @@ export class BulkUpdateEncoder {
       : Math.max(1, Math.floor((maxDatagramBytes - BULK_HEADER_BYTES) / BULK_ENTRY_BYTES));
   }
 
-  encode(clients: Iterable<Client>, count: number): EncodedBulkUpdate {
+  encode(clients: Iterable<BulkEntrySource>, count: number): EncodedBulkUpdate {
     const writer = this.#writer.reset().u32(0).u8(Header.UPDATE).u32(0).u32(count);
     for (const client of clients) writer.u32(client.id).bytes(client.pose);
     writer.patchU32(0, writer.length - FRAME_PREFIX_BYTES);
