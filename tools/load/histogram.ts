@@ -1,5 +1,6 @@
 /**
- * A fixed-bucket latency histogram: 1 ms buckets, no allocation per sample.
+ * A fixed-bucket latency histogram: 1 ms buckets, no allocation per sample. Histograms
+ * filled on different threads are combined exactly through {@linkcode HistogramSnapshot}s.
  *
  * @module
  */
@@ -14,6 +15,21 @@ export interface HistogramSummary {
   /** The largest sample, exact (not bucketed). */
   max: number | null;
   mean: number | null;
+}
+
+/**
+ * Everything a {@linkcode Histogram} holds, as plain data: it survives `postMessage` (a
+ * class's private fields do not), and merging it loses nothing, since bucket counts add and
+ * the exact maximum is kept.
+ */
+export interface HistogramSnapshot {
+  /** Samples per 1 ms bucket; the last bucket holds every sample at or above its edge. */
+  buckets: Uint32Array;
+  count: number;
+  /** Sum of the samples (after clamping negatives to 0), for the mean. */
+  sum: number;
+  /** The largest sample, or -Infinity when there is none. */
+  max: number;
 }
 
 /**
@@ -49,6 +65,31 @@ export class Histogram {
   /** Samples recorded so far. */
   get count(): number {
     return this.#count;
+  }
+
+  /** A copy of the histogram's contents, to send to another thread. */
+  snapshot(): HistogramSnapshot {
+    return { buckets: this.#buckets.slice(), count: this.#count, sum: this.#sum, max: this.#max };
+  }
+
+  /**
+   * Adds the samples of `other` as if they had been recorded here: bucket counts, count and
+   * sum add up, the maximum is the larger one.
+   *
+   * @throws {RangeError} when `other` has different buckets (another `maxMs`)
+   */
+  merge(other: HistogramSnapshot): void {
+    if (other.buckets.length !== this.#buckets.length) {
+      throw new RangeError(
+        `Cannot merge a histogram of ${other.buckets.length} buckets into one of ${this.#buckets.length}`,
+      );
+    }
+    for (let bucket = 0; bucket < other.buckets.length; bucket++) {
+      this.#buckets[bucket] += other.buckets[bucket];
+    }
+    this.#count += other.count;
+    this.#sum += other.sum;
+    if (other.max > this.#max) this.#max = other.max;
   }
 
   /** The value below which `fraction` (0…1) of the samples lie, or null when empty. */

@@ -63,10 +63,17 @@ export class ConnectFailure extends Error {
   }
 }
 
+/** The countable reason of a failed {@linkcode LoadClient.connect}, for the report. */
+export function failureReason(error: unknown): string {
+  return error instanceof ConnectFailure ? error.reason : String(error);
+}
+
 /** Bytes of a client UPDATE: header, id, pose. */
 const UPDATE_BYTES = 30;
 /** Offset of the pose in an UPDATE. */
 const UPDATE_POSE_OFFSET = 5;
+/** Clients disconnecting at once in {@linkcode disconnectAll}. */
+export const DISCONNECT_BATCH = 50;
 /** Largest frame accepted from the server: a connect reply lists every client. */
 const MAX_SERVER_FRAME_BYTES = 16 * 1024 * 1024;
 /** Unsent TCP bytes above which an UPDATE is skipped rather than queued behind the others. */
@@ -405,5 +412,21 @@ export class LoadClient {
     } catch {
       // already closed
     }
+  }
+}
+
+/**
+ * Stops every client's UPDATEs, then disconnects them in batches (see
+ * {@linkcode LoadClient.disconnect}), each client waiting at most `graceMs` for the server.
+ */
+export async function disconnectAll(
+  clients: readonly LoadClient[],
+  graceMs: number,
+): Promise<void> {
+  for (const client of clients) client.stopSending();
+  for (let first = 0; first < clients.length; first += DISCONNECT_BATCH) {
+    await Promise.all(
+      clients.slice(first, first + DISCONNECT_BATCH).map((c) => c.disconnect(graceMs)),
+    );
   }
 }

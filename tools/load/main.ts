@@ -7,23 +7,30 @@
  * (stop the server with SIGINT). Progress goes to standard error; the table and, as the very
  * last line, one JSON object with every figure go to standard output.
  *
+ * The staleness receivers run in a worker of their own (`receivers.ts` says why) and go
+ * through the same phases, told by message; the rest of the clients run on the main thread.
+ * Their counters are merged into the main thread's at the end, so the report is the same as
+ * if every client had run here.
+ *
  * @module
  */
 import { type LoadOptions, parseOptions, USAGE, UsageError } from "./options.ts";
 import { type ClientPlan, planClients } from "./plan.ts";
-import { ConnectFailure, LoadClient } from "./load_client.ts";
+import { disconnectAll, failureReason, LoadClient } from "./load_client.ts";
 import { LoadStats } from "./stats.ts";
 import {
   type ClockTicks,
   clockTicks,
   type CpuTicks,
   cpuUsage,
+  type Memory,
   readCpuTicks,
   readMemory,
   readSocketInodes,
   sampleUdpDrops,
   type UdpDropSample,
 } from "./proc.ts";
+import { ReceiverWorker, WorkerFailure } from "./receivers.ts";
 import { SpawnedServer } from "./server_process.ts";
 import { formatTable, type LoadResult, spreadOf } from "./report.ts";
 
@@ -32,7 +39,6 @@ const CONNECT_BATCH = 20;
 const CONNECT_PAUSE_MS = 50;
 /** SAR waits 5 s for TCP and 30 s for the reply; a local server answers in milliseconds. */
 const CONNECT_TIMEOUT_MS = 5000;
-const DISCONNECT_BATCH = 50;
 /** How long a disconnecting client waits for the server to close before closing itself. */
 const DISCONNECT_GRACE_MS = 2000;
 const SERVER_READY_TIMEOUT_MS = 30_000;
@@ -49,61 +55,87 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Waits `ms`, or throws the receiver worker's failure as soon as it fails, so that a worker
+ * failing during a long warm-up or window is reported at once and leaves no timer behind.
+ */
+async function pause(ms: number, receivers: ReceiverWorker | undefined): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const elapsed = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
+  try {
+    await Promise.race(receivers ? [elapsed, receivers.failed] : [elapsed]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 interface ConnectOutcome {
-  clients: (LoadClient | undefined)[];
+  /** Whether each planned client connected, in this thread or in the receiver worker. */
+  connected: boolean[];
   failures: Map<string, number>;
   seconds: number;
 }
 
+/**
+ * Connects the planned clients in batches of {@linkcode CONNECT_BATCH}, with a pause between
+ * batches. The server gives ids in connection order, so each batch's staleness receivers are
+ * connected by the worker while the rest of the batch connects here: every client connects
+ * with its batch, as planned (within a batch the connects race, as they always did).
+ *
+ * @param clients filled in, by client number, with the clients of this thread that connect
+ * @throws {WorkerFailure} when the worker fails, once this thread's part of the batch is done
+ */
 async function connectAll(
   plans: ClientPlan[],
   options: LoadOptions,
   port: number,
   stats: LoadStats,
+  receivers: ReceiverWorker | undefined,
+  clients: (LoadClient | undefined)[],
 ): Promise<ConnectOutcome> {
-  const clients: (LoadClient | undefined)[] = new Array(plans.length).fill(undefined);
+  const connected: boolean[] = new Array(plans.length).fill(false);
   const failures = new Map<string, number>();
+  const fail = (reason: string) => failures.set(reason, (failures.get(reason) ?? 0) + 1);
   const started = performance.now();
   for (let first = 0; first < plans.length; first += CONNECT_BATCH) {
     const batch = plans.slice(first, first + CONNECT_BATCH);
-    await Promise.all(batch.map(async (plan) => {
-      try {
-        clients[plan.index] = await LoadClient.connect({
-          ...plan,
-          host: options.host,
-          port,
-          rateMs: options.rateMs,
-          staleness: plan.sampleStaleness
-            ? (plan.tcpOnly ? stats.stalenessTcp : stats.stalenessUdp)
-            : undefined,
-          connectTimeoutMs: CONNECT_TIMEOUT_MS,
-          stats,
-        });
-      } catch (error) {
-        const reason = error instanceof ConnectFailure ? error.reason : String(error);
-        failures.set(reason, (failures.get(reason) ?? 0) + 1);
-      }
-    }));
+    const here = Promise.all(
+      batch.filter((plan) => !plan.sampleStaleness).map(async (plan) => {
+        try {
+          clients[plan.index] = await LoadClient.connect({
+            ...plan,
+            host: options.host,
+            port,
+            rateMs: options.rateMs,
+            connectTimeoutMs: CONNECT_TIMEOUT_MS,
+            stats,
+          });
+          connected[plan.index] = true;
+        } catch (error) {
+          fail(failureReason(error));
+        }
+      }),
+    );
+    const there = receivers?.connect(batch.filter((plan) => plan.sampleStaleness)) ?? [];
+    // Settled, not raced: a failing worker must not leave this thread's connects running.
+    const [ours, theirs] = await Promise.allSettled([here, there]);
+    if (ours.status === "rejected") throw ours.reason;
+    if (theirs.status === "rejected") throw theirs.reason;
+    for (const { index, failure } of theirs.value) {
+      if (failure === null) connected[index] = true;
+      else fail(failure);
+    }
     const done = Math.min(first + CONNECT_BATCH, plans.length);
     if (done % 100 === 0 || done === plans.length) {
       progress(
         `connecting: ${done}/${plans.length} attempted, ${
-          clients.filter(Boolean).length
+          connected.filter(Boolean).length
         } connected`,
       );
     }
     if (done < plans.length) await sleep(CONNECT_PAUSE_MS);
   }
-  return { clients, failures, seconds: (performance.now() - started) / 1000 };
-}
-
-async function disconnectAll(clients: LoadClient[]): Promise<void> {
-  for (const client of clients) client.stopSending();
-  for (let first = 0; first < clients.length; first += DISCONNECT_BATCH) {
-    await Promise.all(
-      clients.slice(first, first + DISCONNECT_BATCH).map((c) => c.disconnect(DISCONNECT_GRACE_MS)),
-    );
-  }
+  return { connected, failures, seconds: (performance.now() - started) / 1000 };
 }
 
 /** /proc figures at one edge of the measured window. */
@@ -178,6 +210,97 @@ async function run(options: LoadOptions): Promise<number> {
   }
 }
 
+/** What happened between connecting the clients and disconnecting them. */
+interface Traffic {
+  connect: ConnectOutcome;
+  /** Whether each planned client was connected, and not dropped, when the window opened. */
+  running: boolean[];
+  start: Sample;
+  end: Sample;
+  /** `performance.now()` when the window opened and closed. */
+  opened: number;
+  closed: number;
+  serverMemory: Memory | null;
+  selfMemory: Memory | null;
+  /** Whether the spawned server had exited by the end of the window. */
+  exitedEarly: boolean;
+}
+
+/**
+ * The clients' run: connect, warm-up, the measured window, disconnect. The staleness
+ * receivers go through the same phases in `receivers`, told by message at each edge (their
+ * window opens and closes a message's delivery after this thread's, on both edges alike);
+ * their counters are merged into `stats` once they have disconnected.
+ *
+ * @param clients filled in with this thread's clients, for the caller to close on failure
+ * @throws {WorkerFailure} when the receiver worker fails at any point
+ */
+async function runTraffic(
+  plans: ClientPlan[],
+  options: LoadOptions,
+  port: number,
+  pid: number | undefined,
+  server: SpawnedServer | undefined,
+  stats: LoadStats,
+  receivers: ReceiverWorker | undefined,
+  clients: (LoadClient | undefined)[],
+): Promise<Traffic> {
+  progress(`connecting ${options.clients} clients in batches of ${CONNECT_BATCH}`);
+  const connect = await connectAll(plans, options, port, stats, receivers, clients);
+  const local = clients.filter((c): c is LoadClient => c !== undefined);
+  const connected = connect.connected.filter(Boolean).length;
+  progress(`connected ${connected}, failed ${options.clients - connected}`);
+
+  for (const client of local) client.start();
+  await receivers?.start();
+  progress(`warm-up ${options.warmupSeconds} s (not counted)`);
+  await pause(options.warmupSeconds * 1000, receivers);
+
+  const owners: SocketOwners = {
+    server: pid === undefined ? null : await readSocketInodes(pid),
+    self: await readSocketInodes("self"),
+  };
+  const running = clients.map((c) => c !== undefined && !c.dropped);
+  const start = await sample(pid, port, owners);
+  stats.measuring = true;
+  const opened = performance.now();
+  progress(`measuring ${options.seconds} s`);
+  // Awaited together, so that a failure of either is handled, and reported at once.
+  const [remoteRunning] = await Promise.all([
+    receivers?.measure() ?? [],
+    pause(options.seconds * 1000, receivers),
+  ]);
+  stats.measuring = false;
+  const closed = performance.now();
+  const [end] = await Promise.all([sample(pid, port, owners), receivers?.stop()]);
+  for (const index of remoteRunning) running[index] = true;
+  const [serverMemory, selfMemory] = await Promise.all([
+    pid === undefined ? null : readMemory(pid),
+    readMemory("self"),
+  ]);
+  const exitedEarly = server?.exited ?? false;
+
+  progress("disconnecting");
+  const [ours, theirs] = await Promise.allSettled([
+    disconnectAll(local, DISCONNECT_GRACE_MS),
+    receivers?.disconnect(DISCONNECT_GRACE_MS),
+  ]);
+  if (ours.status === "rejected") throw ours.reason;
+  if (theirs.status === "rejected") throw theirs.reason;
+  if (theirs.value) stats.merge(theirs.value);
+  return {
+    connect,
+    running,
+    start,
+    end,
+    opened,
+    closed,
+    serverMemory,
+    selfMemory,
+    exitedEarly,
+  };
+}
+
 async function measure(
   options: LoadOptions,
   timestamp: string,
@@ -197,36 +320,41 @@ async function measure(
     options.stalenessReceivers,
   );
   const stats = new LoadStats(options.clients);
-  progress(`connecting ${options.clients} clients in batches of ${CONNECT_BATCH}`);
-  const connect = await connectAll(plans, options, port, stats);
-  const clients = connect.clients.filter((c): c is LoadClient => c !== undefined);
-  progress(`connected ${clients.length}, failed ${options.clients - clients.length}`);
+  const receiverCount = plans.filter((plan) => plan.sampleStaleness).length;
+  const clients: (LoadClient | undefined)[] = new Array(plans.length).fill(undefined);
+  let receivers: ReceiverWorker | undefined;
+  let traffic: Traffic;
+  try {
+    if (receiverCount > 0) {
+      progress(`starting a worker for the ${receiverCount} staleness receivers`);
+      receivers = await ReceiverWorker.start({
+        clients: options.clients,
+        host: options.host,
+        port,
+        rateMs: options.rateMs,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      });
+    }
+    traffic = await runTraffic(plans, options, port, pid, server, stats, receivers, clients);
+  } catch (error) {
+    if (!(error instanceof WorkerFailure)) throw error;
+    // Without the receivers there is no staleness to report: fail the run, but tidily.
+    // The failure has terminated the worker, and its sockets with it; close ours.
+    console.error(`error: ${error.message}`);
+    progress("disconnecting");
+    await disconnectAll(
+      clients.filter((c): c is LoadClient => c !== undefined),
+      DISCONNECT_GRACE_MS,
+    );
+    return 1;
+  } finally {
+    // Its clients have disconnected by now, or it failed; either way it must not linger.
+    receivers?.terminate();
+  }
+  const { connect, running, start, end, opened, closed, serverMemory, selfMemory, exitedEarly } =
+    traffic;
+  const connected = connect.connected.filter(Boolean).length;
 
-  for (const client of clients) client.start();
-  progress(`warm-up ${options.warmupSeconds} s (not counted)`);
-  await sleep(options.warmupSeconds * 1000);
-
-  const owners: SocketOwners = {
-    server: pid === undefined ? null : await readSocketInodes(pid),
-    self: await readSocketInodes("self"),
-  };
-  const running = connect.clients.map((c) => c !== undefined && !c.dropped);
-  const start = await sample(pid, port, owners);
-  stats.measuring = true;
-  const opened = performance.now();
-  progress(`measuring ${options.seconds} s`);
-  await sleep(options.seconds * 1000);
-  stats.measuring = false;
-  const closed = performance.now();
-  const end = await sample(pid, port, owners);
-  const [serverMemory, selfMemory] = await Promise.all([
-    pid === undefined ? null : readMemory(pid),
-    readMemory("self"),
-  ]);
-  const exitedEarly = server?.exited ?? false;
-
-  progress("disconnecting");
-  await disconnectAll(clients);
   let exitCode: number | null = null;
   if (server) {
     progress("stopping the server (SIGINT)");
@@ -245,7 +373,7 @@ async function measure(
   const windowClients = inWindow.length;
   const totalTicks = stats.ticks.reduce((sum, n) => sum + n, 0);
   const totalPackets = stats.bulkPackets.reduce((sum, n) => sum + n, 0);
-  const tcpOnlyClients = plans.filter((plan, i) => plan.tcpOnly && connect.clients[i]).length;
+  const tcpOnlyClients = plans.filter((plan, i) => plan.tcpOnly && connect.connected[i]).length;
   const serverCpu = cpuUsage(start.serverCpu, end.serverCpu, end.at - start.at, ticks.perSecond);
   const selfCpu = cpuUsage(start.selfCpu, end.selfCpu, end.at - start.at, ticks.perSecond);
   const sampled = inWindow.filter((plan) => plan.sampleStaleness);
@@ -264,16 +392,17 @@ async function measure(
       pid: pid ?? null,
       backend: server?.backend ?? null,
       stalenessReceivers: options.stalenessReceivers,
+      receiversInWorker: receiverCount > 0,
       timestamp,
       clockTicks: ticks.perSecond,
       clockTicksAssumed: ticks.assumed,
     },
     connect: {
-      connected: clients.length,
-      failed: options.clients - clients.length,
+      connected,
+      failed: options.clients - connected,
       failures: tally(connect.failures),
       tcpOnlyClients,
-      udpClients: clients.length - tcpOnlyClients,
+      udpClients: connected - tcpOnlyClients,
       seconds: connect.seconds,
     },
     window: { seconds, clients: windowClients },

@@ -31,6 +31,8 @@ export interface LoadResult {
     /** The server's UDP backend, when its log names it. */
     backend: string | null;
     stalenessReceivers: number;
+    /** Whether the staleness receivers ran in a worker of their own (false: there were none). */
+    receiversInWorker: boolean;
     /** When the run started (ISO 8601). */
     timestamp: string;
     /** Kernel clock ticks per second used for CPU figures, and whether it was assumed. */
@@ -169,6 +171,10 @@ export function formatTable(result: LoadResult): string {
   const { settings: s, connect: c, bulk: b, staleness: st, traffic: t, drops: d } = result;
   const server = result.server;
   const generator = result.generator;
+  const stalenessTitle =
+    `Staleness (receive − send time; ${st.udpReceivers} UDP + ${st.tcpReceivers} TCP receivers${
+      s.receiversInWorker ? ", in a worker" : ""
+    })`;
   const sections: [string, [string, string][]][] = [
     ["Settings", [
       ["clients", String(s.clients)],
@@ -210,7 +216,7 @@ export function formatTable(result: LoadResult): string {
       ["entries per tick", fixed(b.entriesPerTick, 1)],
       ["malformed packets", String(b.malformed)],
     ]],
-    [`Staleness (receive − send time; ${st.udpReceivers} UDP + ${st.tcpReceivers} TCP receivers)`, [
+    [stalenessTitle, [
       ["all", stalenessText(st.all)],
       ["UDP receivers", stalenessText(st.udp)],
       ["TCP-only receivers", stalenessText(st.tcp)],

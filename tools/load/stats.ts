@@ -3,12 +3,41 @@
  * client number, so counting allocates nothing; everything but the connection counters is
  * only counted while the measured window is open.
  *
+ * The staleness receivers count into a `LoadStats` of their own, in a worker
+ * (`receiver_worker.ts`); at the end its {@linkcode LoadStatsSnapshot} is merged into the main
+ * thread's, so the report reads as if every client had counted in one place.
+ *
  * @module
  */
-import { Histogram } from "./histogram.ts";
+import { Histogram, type HistogramSnapshot } from "./histogram.ts";
 
 /** Staleness above this lands in the histogram's last bucket (its exact maximum is kept). */
 const STALENESS_MAX_MS = 10_000;
+
+/**
+ * Everything a {@linkcode LoadStats} counted, as plain data that survives `postMessage`. The
+ * per-client arrays have one slot per client of the whole run, indexed by client number.
+ */
+export interface LoadStatsSnapshot {
+  ticks: Uint32Array;
+  bulkPackets: Uint32Array;
+  entries: number;
+  udpBytes: number;
+  tcpBytes: number;
+  updatesSent: number;
+  updatesSkipped: number;
+  sendErrors: number;
+  tcpHeartbeats: number;
+  udpHeartbeats: number;
+  malformed: number;
+  staleness: HistogramSnapshot;
+  stalenessUdp: HistogramSnapshot;
+  stalenessTcp: HistogramSnapshot;
+  unstamped: number;
+  dropped: number;
+  /** Drop reason → count. */
+  dropReasons: Record<string, number>;
+}
 
 /** What the load clients count. */
 export class LoadStats {
@@ -56,5 +85,64 @@ export class LoadStats {
   countDrop(reason: string): void {
     this.dropped++;
     this.dropReasons.set(reason, (this.dropReasons.get(reason) ?? 0) + 1);
+  }
+
+  /** A copy of every counter, to send to another thread. */
+  snapshot(): LoadStatsSnapshot {
+    return {
+      ticks: this.ticks.slice(),
+      bulkPackets: this.bulkPackets.slice(),
+      entries: this.entries,
+      udpBytes: this.udpBytes,
+      tcpBytes: this.tcpBytes,
+      updatesSent: this.updatesSent,
+      updatesSkipped: this.updatesSkipped,
+      sendErrors: this.sendErrors,
+      tcpHeartbeats: this.tcpHeartbeats,
+      udpHeartbeats: this.udpHeartbeats,
+      malformed: this.malformed,
+      staleness: this.staleness.snapshot(),
+      stalenessUdp: this.stalenessUdp.snapshot(),
+      stalenessTcp: this.stalenessTcp.snapshot(),
+      unstamped: this.unstamped,
+      dropped: this.dropped,
+      dropReasons: Object.fromEntries(this.dropReasons),
+    };
+  }
+
+  /**
+   * Adds what `other` counted, as if its clients had counted here: per-client slots and
+   * totals add up, histograms merge exactly (see {@linkcode Histogram.merge}). The window
+   * flag is left alone.
+   *
+   * @throws {RangeError} when `other` was made for another number of clients
+   */
+  merge(other: LoadStatsSnapshot): void {
+    if (other.ticks.length !== this.ticks.length) {
+      throw new RangeError(
+        `Cannot merge counters of ${other.ticks.length} clients into counters of ${this.ticks.length}`,
+      );
+    }
+    for (let i = 0; i < this.ticks.length; i++) {
+      this.ticks[i] += other.ticks[i];
+      this.bulkPackets[i] += other.bulkPackets[i];
+    }
+    this.entries += other.entries;
+    this.udpBytes += other.udpBytes;
+    this.tcpBytes += other.tcpBytes;
+    this.updatesSent += other.updatesSent;
+    this.updatesSkipped += other.updatesSkipped;
+    this.sendErrors += other.sendErrors;
+    this.tcpHeartbeats += other.tcpHeartbeats;
+    this.udpHeartbeats += other.udpHeartbeats;
+    this.malformed += other.malformed;
+    this.staleness.merge(other.staleness);
+    this.stalenessUdp.merge(other.stalenessUdp);
+    this.stalenessTcp.merge(other.stalenessTcp);
+    this.unstamped += other.unstamped;
+    this.dropped += other.dropped;
+    for (const [reason, count] of Object.entries(other.dropReasons)) {
+      this.dropReasons.set(reason, (this.dropReasons.get(reason) ?? 0) + count);
+    }
   }
 }
