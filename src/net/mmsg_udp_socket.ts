@@ -277,7 +277,7 @@ export class MmsgUdpSocket implements UdpSocket {
   #truncated = 0;
   #receiveErrors = 0;
   #sent = 0;
-  #sendFailures = 0;
+  #sendsDropped = 0;
 
   private constructor(
     libc: Libc,
@@ -428,8 +428,8 @@ export class MmsgUdpSocket implements UdpSocket {
    * one (EMSGSIZE, ECONNREFUSED…), or dropped with the rest of a batch when the send buffer
    * was full.
    */
-  get sendFailures(): number {
-    return this.#sendFailures;
+  get sendsDropped(): number {
+    return this.#sendsDropped;
   }
 
   /** Datagrams waiting for {@linkcode MmsgUdpSocket.flush}. */
@@ -452,7 +452,7 @@ export class MmsgUdpSocket implements UdpSocket {
     const length = data.byteLength;
     const sockaddr = this.#destination(to);
     if (sockaddr === undefined || length > MAX_SEND_BYTES) {
-      this.#sendFailures++;
+      this.#sendsDropped++;
       return;
     }
     if (this.#queued === SEND_BATCH) this.flush();
@@ -495,11 +495,11 @@ export class MmsgUdpSocket implements UdpSocket {
       const errno = this.#errno.getInt32(0);
       if (errno === EINTR) continue;
       if (errno === EAGAIN || errno === ENOBUFS || errno === EBADF) {
-        this.#sendFailures += queued - next;
+        this.#sendsDropped += queued - next;
         return;
       }
       // sendmmsg reports the error of the first unsent message: skip just that one.
-      this.#sendFailures++;
+      this.#sendsDropped++;
       next++;
     }
   }

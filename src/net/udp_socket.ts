@@ -23,29 +23,55 @@ export interface UdpSocket {
    * backend sends at once, so there is nothing left to do.
    */
   flush(): void;
+  /**
+   * Datagrams given to {@linkcode UdpSocket.send} that were not sent (the socket could not
+   * keep up, or the destination was refused), since the socket opened.
+   */
+  readonly sendsDropped: number;
   /** Stops receiving and closes the socket. */
   close(): Promise<void>;
+}
+
+/** Options of the portable backend. */
+export interface DenoUdpSocketOptions {
+  /**
+   * Sends handed to the runtime and not yet completed, beyond which new ones are dropped.
+   * Default 8192: more than two ticks of 400 clients with split bulk updates.
+   */
+  maxSendsInFlight?: number;
 }
 
 // The largest UDP payload over IPv4: every datagram fits, so none is ever truncated.
 const MAX_DATAGRAM_BYTES = 65507;
 
-function ignoreSendError(): void {
-  // UDP is best effort: an unreachable client (ICMP) must not disturb anyone else.
-}
-
-/** The portable backend: `Deno.listenDatagram`, one receive buffer reused for every datagram. */
+/**
+ * The portable backend: `Deno.listenDatagram`, one receive buffer reused for every datagram.
+ *
+ * Each send is an asynchronous operation of the runtime. When the event loop cannot complete
+ * them as fast as ticks produce them (hundreds of clients with split bulk updates), queueing
+ * more would only grow memory and delay everything else, heartbeats included, until healthy
+ * clients time out. So at most `maxSendsInFlight` are pending; beyond that a datagram is
+ * dropped and counted, as an overloaded network would lose it.
+ */
 export class DenoUdpSocket implements UdpSocket {
   readonly port: number;
   readonly #socket: Deno.DatagramConn;
   readonly #onDatagram: DatagramHandler;
+  readonly #maxSendsInFlight: number;
+  #sendsInFlight = 0;
+  #sendsDropped = 0;
   #closed = false;
   #loop: Promise<void> = Promise.resolve();
 
-  private constructor(socket: Deno.DatagramConn, onDatagram: DatagramHandler) {
+  private constructor(
+    socket: Deno.DatagramConn,
+    onDatagram: DatagramHandler,
+    options: DenoUdpSocketOptions,
+  ) {
     this.#socket = socket;
     this.port = (socket.addr as Deno.NetAddr).port;
     this.#onDatagram = onDatagram;
+    this.#maxSendsInFlight = options.maxSendsInFlight ?? 8192;
   }
 
   /**
@@ -53,20 +79,45 @@ export class DenoUdpSocket implements UdpSocket {
    *
    * @throws {Deno.errors.AddrInUse} and the runtime's other bind errors
    */
-  static open(hostname: string, port: number, onDatagram: DatagramHandler): DenoUdpSocket {
+  static open(
+    hostname: string,
+    port: number,
+    onDatagram: DatagramHandler,
+    options: DenoUdpSocketOptions = {},
+  ): DenoUdpSocket {
     // hostname is always passed: some Deno versions default UDP to 127.0.0.1 (PROTOCOL.md §8).
     const socket = new DenoUdpSocket(
       Deno.listenDatagram({ hostname, port, transport: "udp" }),
       onDatagram,
+      options,
     );
     socket.#loop = socket.#receiveLoop();
     return socket;
   }
 
+  get sendsDropped(): number {
+    return this.#sendsDropped;
+  }
+
   send(data: Uint8Array, to: Deno.NetAddr): void {
     if (this.#closed) return;
-    this.#socket.send(data, to).then(undefined, ignoreSendError);
+    if (this.#sendsInFlight >= this.#maxSendsInFlight) {
+      this.#sendsDropped++;
+      return;
+    }
+    this.#sendsInFlight++;
+    this.#socket.send(data, to).then(this.#sent, this.#sendFailed);
   }
+
+  readonly #sent = (): void => {
+    this.#sendsInFlight--;
+  };
+
+  // UDP is best effort: an unreachable client (ICMP) must not disturb anyone else.
+  readonly #sendFailed = (): void => {
+    this.#sendsInFlight--;
+    this.#sendsDropped++;
+  };
 
   drain(): void {}
 

@@ -17,6 +17,8 @@ export const BULK_UPDATE_INTERVAL_MS = 50;
 export const UDP_KEEPALIVE_INTERVAL_MS = 1000;
 /** TCP heartbeat period (`HEARTBEAT_RATE`). */
 export const HEARTBEAT_INTERVAL_MS = 5000;
+/** How often dropped UDP sends are reported, at most. */
+export const SEND_DROP_REPORT_INTERVAL_MS = 10_000;
 
 /**
  * Calls `tick` every `periodMs` on a fixed cadence: a late tick does not shift the ones after

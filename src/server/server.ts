@@ -34,6 +34,7 @@ import {
   HEARTBEAT_INTERVAL_MS,
   heartbeatRound,
   type LoopHost,
+  SEND_DROP_REPORT_INTERVAL_MS,
   sendBulkUpdate,
   sendUdpKeepAlives,
   Ticker,
@@ -297,6 +298,7 @@ export class GhostServer {
       ),
       new Ticker(this.#clock, UDP_KEEPALIVE_INTERVAL_MS, () => sendUdpKeepAlives(loopHost)),
       new Ticker(this.#clock, HEARTBEAT_INTERVAL_MS, () => heartbeatRound(loopHost)),
+      new Ticker(this.#clock, SEND_DROP_REPORT_INTERVAL_MS, () => this.#reportDroppedSends()),
     ];
     for (const ticker of this.#tickers) ticker.start();
     log.info("Server listening on {hostname}:{port} (TCP and UDP, UDP backend: {backend})", {
@@ -598,6 +600,25 @@ export class GhostServer {
       },
     });
     this.#handshakes.set(connection, abandon);
+  }
+
+  #droppedSendsReported = 0;
+
+  /** Tells the operator when UDP sends are lost on our side, and what to change. */
+  #reportDroppedSends(): void {
+    const dropped = this.#udp?.sendsDropped ?? 0;
+    if (dropped === this.#droppedSendsReported) return;
+    const recent = dropped - this.#droppedSendsReported;
+    this.#droppedSendsReported = dropped;
+    log.warn(
+      '{count} UDP datagrams could not be sent in the last {seconds} s ({clients} clients, {backend} UDP backend); if this grows with the number of players, the server cannot keep up: udp_backend = "mmsg" sends in batches (Linux) and max_datagram_bytes = 0 sends one datagram per player per tick',
+      {
+        count: recent,
+        seconds: SEND_DROP_REPORT_INTERVAL_MS / 1000,
+        clients: this.#clients.size,
+        backend: this.#udpBackend,
+      },
+    );
   }
 
   #ipConnected(ip: string): boolean {
