@@ -109,76 +109,77 @@ Deno.test("deno task server passes its arguments to the server", async () => {
   assert.match(new TextDecoder().decode(stdout), /Usage: deno task server/);
 });
 
+/** A server started from the command line, on 127.0.0.1 and a free port. */
+interface RunningServer {
+  port: number;
+  /** Sends SIGINT and resolves with the exit code and everything logged. */
+  interrupt(): Promise<{ code: number; log: string }>;
+}
+
+/** Runs `deno <args> --hostname 127.0.0.1 --port 0` and waits until it listens. */
+async function startServer(args: string[]): Promise<RunningServer> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...args, "--hostname", "127.0.0.1", "--port", "0"],
+    cwd: root,
+    stdout: "null",
+    stderr: "piped",
+    signal: AbortSignal.timeout(20000),
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  const listening = /listening on 127\.0\.0\.1:(\d+)/;
+  let log = "";
+  while (!listening.test(log)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    log += value;
+  }
+  const port = Number(listening.exec(log)?.[1]);
+  if (!(port > 0)) {
+    child.kill("SIGKILL");
+    await child.status;
+    throw new Error(`The server did not start:\n${log}`);
+  }
+  return {
+    port,
+    async interrupt() {
+      child.kill("SIGINT");
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        log += value;
+      }
+      return { code: (await child.status).code, log };
+    },
+  };
+}
+
 Deno.test("the server task's command runs the server, and SIGINT stops it cleanly", async () => {
   // `deno task` does not forward signals to its child, so run the task's command itself.
   const tasks = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))).tasks;
   const [deno, ...taskArgs] = (tasks.server as string).split(" ");
   assert.equal(deno, "deno");
   await withConfigFile('[logging]\nlevel = "debug"\n', async (path) => {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [...taskArgs, "--hostname", "127.0.0.1", "--port", "0", "--config", path],
-      cwd: root,
-      stdout: "null",
-      stderr: "piped",
-      signal: AbortSignal.timeout(20000),
-    }).spawn();
-    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let log = "";
-    while (!/listening on 127\.0\.0\.1:(\d+)/.test(log)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      log += value;
-    }
-    const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(log)?.[1]);
-    assert.ok(port > 0, `no listening line in:\n${log}`);
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const server = await startServer([...taskArgs, "--config", path]);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
     conn.close();
-    child.kill("SIGINT");
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      log += value;
-    }
-    const status = await child.status;
-    assert.equal(status.code, 0);
+    const { code, log } = await server.interrupt();
+    assert.equal(code, 0);
     assert.match(log, /Server stopped/);
   });
 });
 
 Deno.test("udp_backend = mmsg without --allow-ffi falls back to the portable backend and says why", async () => {
   await withConfigFile('[server]\nudp_backend = "mmsg"\n', async (path) => {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-net",
-        "--allow-read",
-        "src/main.ts",
-        "--hostname",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--config",
-        path,
-      ],
-      cwd: root,
-      stdout: "null",
-      stderr: "piped",
-      signal: AbortSignal.timeout(20000),
-    }).spawn();
-    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let log = "";
-    while (!/listening on/.test(log)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      log += value;
-    }
-    child.kill("SIGINT");
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      log += value;
-    }
-    assert.equal((await child.status).code, 0);
+    const server = await startServer([
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "src/main.ts",
+      "--config",
+      path,
+    ]);
+    const { code, log } = await server.interrupt();
+    assert.equal(code, 0);
     assert.match(
       log,
       /UDP backend mmsg unavailable \(FFI is not allowed; run Deno with --allow-ffi\); using portable/,

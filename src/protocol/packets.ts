@@ -10,6 +10,31 @@ import { ProtocolError } from "./errors.ts";
 import { PacketReader } from "./packet_reader.ts";
 import { PacketWriter } from "./packet_writer.ts";
 import type { Color, DataGhost, Vec3 } from "./types.ts";
+import { DATA_GHOST_BYTES } from "./data_ghost.ts";
+
+/**
+ * Bytes of a bulk UPDATE before its entries: header, id 0, entry count (PROTOCOL.md §3.10).
+ *
+ * @example How many entries fit in a 1200-byte datagram
+ * ```ts
+ * import { BULK_UPDATE_ENTRY_BYTES, BULK_UPDATE_HEADER_BYTES } from "@ghosting/server";
+ *
+ * console.log(Math.floor((1200 - BULK_UPDATE_HEADER_BYTES) / BULK_UPDATE_ENTRY_BYTES)); // 41
+ * ```
+ */
+export const BULK_UPDATE_HEADER_BYTES = 9;
+
+/**
+ * Bytes of one bulk UPDATE entry: u32 id and a raw DataGhost (PROTOCOL.md §3.10).
+ *
+ * @example
+ * ```ts
+ * import { BULK_UPDATE_ENTRY_BYTES } from "@ghosting/server";
+ *
+ * console.log(BULK_UPDATE_ENTRY_BYTES); // 29
+ * ```
+ */
+export const BULK_UPDATE_ENTRY_BYTES: number = 4 + DATA_GHOST_BYTES;
 
 /**
  * `ticks` value meaning "no split information" in MAP_CHANGE (PROTOCOL.md §3.6). SAR sends it
@@ -917,10 +942,12 @@ export function decodeServerPacket(bytes: Uint8Array): ServerPacket {
         const id = reader.u32();
         const count = reader.u32();
         // Each entry needs 29 bytes; checking first keeps a forged count from allocating.
-        if (count * 29 > reader.remaining) {
+        if (count * BULK_UPDATE_ENTRY_BYTES > reader.remaining) {
           throw new ProtocolError(
             "truncated_packet",
-            `${count} entries need ${count * 29} bytes, ${reader.remaining} left`,
+            `${count} entries need ${
+              count * BULK_UPDATE_ENTRY_BYTES
+            } bytes, ${reader.remaining} left`,
           );
         }
         const entries: BulkUpdateEntry[] = [];

@@ -4,7 +4,13 @@
  *
  * @module
  */
-import { DATA_GHOST_BYTES, FRAME_PREFIX_BYTES, Header, PacketWriter } from "../protocol/mod.ts";
+import {
+  BULK_UPDATE_ENTRY_BYTES,
+  BULK_UPDATE_HEADER_BYTES,
+  FRAME_PREFIX_BYTES,
+  Header,
+  PacketWriter,
+} from "../protocol/mod.ts";
 import type { BulkScope } from "../config/schema.ts";
 import type { Clock, TimerId } from "../clock.ts";
 import type { UdpSocket } from "../net/udp_socket.ts";
@@ -73,11 +79,6 @@ export interface LoopHost {
 /** What an entry of a bulk UPDATE is made of: a client's id and its raw pose. */
 export type BulkEntrySource = Pick<Client, "id" | "pose">;
 
-/** Bytes of a bulk UPDATE before its entries: header, id 0, entry count. */
-const BULK_HEADER_BYTES = 9;
-/** Bytes of one bulk UPDATE entry: id and raw DataGhost. */
-const BULK_ENTRY_BYTES = 4 + DATA_GHOST_BYTES;
-
 /**
  * One tick's bulk UPDATE for a group of clients, encoded once for all of them, in buffers of
  * its own that are never written again: sockets may send them without copying, and keep them
@@ -105,9 +106,10 @@ export class BulkUpdateEncoder {
 
   /** @param maxDatagramBytes 0 for one datagram whatever its size, as the C++ server */
   constructor(maxDatagramBytes: number) {
-    this.#entriesPerDatagram = maxDatagramBytes === 0
-      ? Infinity
-      : Math.max(1, Math.floor((maxDatagramBytes - BULK_HEADER_BYTES) / BULK_ENTRY_BYTES));
+    this.#entriesPerDatagram = maxDatagramBytes === 0 ? Infinity : Math.max(
+      1,
+      Math.floor((maxDatagramBytes - BULK_UPDATE_HEADER_BYTES) / BULK_UPDATE_ENTRY_BYTES),
+    );
   }
 
   encode(clients: Iterable<BulkEntrySource>, count: number): EncodedBulkUpdate {
@@ -119,17 +121,22 @@ export class BulkUpdateEncoder {
     const perDatagram = this.#entriesPerDatagram;
     if (count <= perDatagram) return { frame, datagrams: [payload] };
     const chunks = Math.ceil(count / perDatagram);
-    const buffer = new Uint8Array(chunks * BULK_HEADER_BYTES + count * BULK_ENTRY_BYTES);
+    const buffer = new Uint8Array(
+      chunks * BULK_UPDATE_HEADER_BYTES + count * BULK_UPDATE_ENTRY_BYTES,
+    );
     const view = new DataView(buffer.buffer);
     const datagrams: Uint8Array[] = [];
     let at = 0;
     for (let first = 0; first < count; first += perDatagram) {
       const entries = Math.min(perDatagram, count - first);
-      const length = BULK_HEADER_BYTES + entries * BULK_ENTRY_BYTES;
+      const length = BULK_UPDATE_HEADER_BYTES + entries * BULK_UPDATE_ENTRY_BYTES;
       buffer[at] = Header.UPDATE; // id 0 is already there: the buffer starts zeroed
       view.setUint32(at + 5, entries);
-      const from = BULK_HEADER_BYTES + first * BULK_ENTRY_BYTES;
-      buffer.set(payload.subarray(from, from + entries * BULK_ENTRY_BYTES), at + BULK_HEADER_BYTES);
+      const from = BULK_UPDATE_HEADER_BYTES + first * BULK_UPDATE_ENTRY_BYTES;
+      buffer.set(
+        payload.subarray(from, from + entries * BULK_UPDATE_ENTRY_BYTES),
+        at + BULK_UPDATE_HEADER_BYTES,
+      );
       datagrams.push(buffer.subarray(at, at + length));
       at += length;
     }

@@ -4,9 +4,24 @@
  */
 import assert from "node:assert/strict";
 import net from "node:net";
-import { encodeClientPacket, encodeFrame, Header } from "../../src/protocol/mod.ts";
+import { encodeClientPacket, encodeFrame, Header, zeroDataGhost } from "../../src/protocol/mod.ts";
 import { withServer } from "../helpers/harness.ts";
 import type { SarClient } from "../../src/client/sar_client.ts";
+
+/** A CONNECT payload as SAR sends it, for clients built by hand. */
+function connectPayload(name: string): Uint8Array {
+  return encodeClientPacket({
+    header: Header.CONNECT,
+    udpPort: 9,
+    name,
+    data: zeroDataGhost(),
+    model: "",
+    map: "",
+    tcpOnly: false,
+    color: { r: 0, g: 0, b: 0 },
+    spectator: false,
+  });
+}
 
 /** Ten ticks in a row reach `client` while something else misbehaves. */
 async function bulkUpdatesKeepFlowing(
@@ -121,32 +136,10 @@ Deno.test("truncated and empty packets are dropped; the sender stays connected",
       encodeClientPacket({
         header: Header.UPDATE,
         id: bob.id,
-        data: alice.ghosts[0]?.data ?? {
-          position: { x: 0, y: 0, z: 0 },
-          viewAngle: { x: 0, y: 0, z: 0 },
-          viewOffset: 0,
-          grounded: false,
-        },
+        data: zeroDataGhost(),
       }).subarray(0, 20),
     );
-    bob.sendTcpPayload(
-      encodeClientPacket({
-        header: Header.CONNECT,
-        udpPort: 1,
-        name: "again",
-        data: {
-          position: { x: 0, y: 0, z: 0 },
-          viewAngle: { x: 0, y: 0, z: 0 },
-          viewOffset: 0,
-          grounded: false,
-        },
-        model: "",
-        map: "",
-        tcpOnly: false,
-        color: { r: 0, g: 0, b: 0 },
-        spectator: false,
-      }),
-    );
+    bob.sendTcpPayload(connectPayload("again"));
     bob.sendMessage("sentinel");
     assert.equal((await alice.nextOf(Header.MESSAGE, "tcp")).packet.text, "sentinel");
     assert.deepEqual(reasons, [
@@ -170,22 +163,7 @@ Deno.test("a client that stops reading is cut off at max_write_queue_bytes, othe
     const stuckClosed = new Promise<void>((resolve) => stuck.once("close", () => resolve()));
     try {
       const connected = t.event("connect");
-      stuck.write(encodeFrame(encodeClientPacket({
-        header: Header.CONNECT,
-        udpPort: 9,
-        name: "Stuck",
-        data: {
-          position: { x: 0, y: 0, z: 0 },
-          viewAngle: { x: 0, y: 0, z: 0 },
-          viewOffset: 0,
-          grounded: false,
-        },
-        model: "",
-        map: "",
-        tcpOnly: false,
-        color: { r: 0, g: 0, b: 0 },
-        spectator: false,
-      })));
+      stuck.write(encodeFrame(connectPayload("Stuck")));
       await connected;
       stuck.pause();
       const gone = t.event("disconnect");

@@ -11,14 +11,11 @@
  *
  * @module
  */
+import { BULK_UPDATE_ENTRY_BYTES, BULK_UPDATE_HEADER_BYTES } from "../../src/protocol/mod.ts";
 import type { Histogram } from "./histogram.ts";
 import { readSendTime } from "./send_time.ts";
 import type { LoadStats } from "./stats.ts";
 
-/** Header byte, id and count in front of the entries. */
-export const BULK_PREFIX_BYTES = 9;
-/** One entry: u32 id and a 25-byte pose. */
-export const BULK_ENTRY_BYTES = 29;
 /** A packet this long after the previous one starts a new tick (well under the 50 ms tick). */
 export const TICK_GAP_MS = 20;
 
@@ -52,13 +49,13 @@ export class BulkUpdateTracker {
    */
   receive(view: DataView, length: number, nowMs: number): void {
     const stats = this.#stats;
-    if (length < BULK_PREFIX_BYTES) {
+    if (length < BULK_UPDATE_HEADER_BYTES) {
       if (stats.measuring) stats.malformed++;
       return;
     }
     if (view.getUint32(1) !== 0) return;
     let count = view.getUint32(5);
-    const fits = Math.floor((length - BULK_PREFIX_BYTES) / BULK_ENTRY_BYTES);
+    const fits = Math.floor((length - BULK_UPDATE_HEADER_BYTES) / BULK_UPDATE_ENTRY_BYTES);
     if (count > fits) {
       if (stats.measuring) stats.malformed++;
       count = fits;
@@ -71,7 +68,7 @@ export class BulkUpdateTracker {
     stats.entries += count;
     const staleness = this.#staleness;
     if (!staleness) return;
-    for (let at = BULK_PREFIX_BYTES, i = 0; i < count; i++, at += BULK_ENTRY_BYTES) {
+    for (let at = BULK_UPDATE_HEADER_BYTES, i = 0; i < count; i++, at += BULK_UPDATE_ENTRY_BYTES) {
       if (view.getUint32(at) === this.#ownId) continue;
       const sentAt = readSendTime(view, at + 4);
       if (sentAt < 0) {
