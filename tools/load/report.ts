@@ -5,6 +5,7 @@
  * @module
  */
 import type { HistogramSummary } from "./histogram.ts";
+import type { LoadOptions } from "./options.ts";
 
 /** Minimum, mean and maximum of a per-client figure. */
 export interface Spread {
@@ -15,30 +16,34 @@ export interface Spread {
 
 /** Everything measured in one run, and the settings it ran with. */
 export interface LoadResult {
-  settings: {
-    clients: number;
-    tcpOnlyRatio: number;
-    rateMs: number;
-    /** Length of the measured window asked for. */
-    seconds: number;
-    warmupSeconds: number;
-    maps: number;
-    host: string;
-    port: number;
-    spawn: boolean;
-    /** The measured server process, if any. */
-    pid: number | null;
-    /** The server's UDP backend, when its log names it. */
-    backend: string | null;
-    stalenessReceivers: number;
-    /** Whether the staleness receivers ran in a worker of their own (false: there were none). */
-    receiversInWorker: boolean;
-    /** When the run started (ISO 8601). */
-    timestamp: string;
-    /** Kernel clock ticks per second used for CPU figures, and whether it was assumed. */
-    clockTicks: number;
-    clockTicksAssumed: boolean;
-  };
+  /** The run's options as given (the measured window asked for is `seconds`), and more. */
+  settings:
+    & Pick<
+      LoadOptions,
+      | "clients"
+      | "tcpOnlyRatio"
+      | "rateMs"
+      | "seconds"
+      | "warmupSeconds"
+      | "maps"
+      | "host"
+      | "spawn"
+      | "stalenessReceivers"
+    >
+    & {
+      port: number;
+      /** The measured server process, if any. */
+      pid: number | null;
+      /** The server's UDP backend, when its log names it. */
+      backend: string | null;
+      /** Whether the staleness receivers ran in a worker of their own (false: there were none). */
+      receiversInWorker: boolean;
+      /** When the run started (ISO 8601). */
+      timestamp: string;
+      /** Kernel clock ticks per second used for CPU figures, and whether it was assumed. */
+      clockTicks: number;
+      clockTicksAssumed: boolean;
+    };
   connect: {
     connected: number;
     failed: number;
