@@ -94,15 +94,20 @@ Deno.test("tracker counts a tick split into several packets once, in any order",
   assert.equal(stats.bulkPackets[0], 12);
 });
 
-Deno.test("tracker starts a new tick after a gap even when the first part was lost", () => {
+Deno.test("tracker counts a tick by the client's own entry: bunched ticks count apart, a lost own part not at all", () => {
   const stats = new LoadStats(1);
   stats.measuring = true;
   const tracker = new BulkUpdateTracker(0, 1, stats);
-  const first = bulk([1, 2], 0);
-  const secondTail = bulk([3, 4], 0);
-  tracker.receive(first, first.byteLength, 1000);
-  tracker.receive(secondTail, secondTail.byteLength, 1050);
+  // Two whole ticks arriving 1 ms apart (delivery delayed under load) are two ticks.
+  for (const at of [1000, 1001]) {
+    const whole = bulk([1, 2, 3], 0);
+    tracker.receive(whole, whole.byteLength, at);
+  }
+  // The part of the next tick holding the client's own entry was lost: not a tick.
+  const tail = bulk([2, 3], 0);
+  tracker.receive(tail, tail.byteLength, 1050);
   assert.equal(stats.ticks[0], 2);
+  assert.equal(stats.bulkPackets[0], 3);
 });
 
 Deno.test("tracker ignores individual updates and counts a count that runs past the end", () => {

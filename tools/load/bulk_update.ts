@@ -3,11 +3,11 @@
  * §3.10) as they arrive at one load client: counting ticks and measuring how stale the other
  * players' poses are, without allocating anything per entry.
  *
- * The server may split one tick's bulk update into several packets of whole entries, and
- * their order on arrival is not guaranteed (a backend may send them concurrently). A packet
- * starts a new tick when more than {@linkcode TICK_GAP_MS} have passed since the previous
- * one: ticks are 50 ms apart, the parts of one tick arrive within a few ms in any order. Two
- * ticks closer than that would count as one, so the rate can only be underestimated.
+ * The server may split one tick's bulk update into several packets of whole entries, in any
+ * order on arrival, and with `bulk_scope = "same_map"` a client only gets its map's entries.
+ * In every case a tick's update to a client holds that client's own entry exactly once, so a
+ * tick is counted when the packet carrying the own entry arrives: exact however late or
+ * bunched the packets are, and a tick whose own part was lost is not counted.
  *
  * @module
  */
@@ -16,16 +16,12 @@ import type { Histogram } from "./histogram.ts";
 import { readSendTime } from "./send_time.ts";
 import type { LoadStats } from "./stats.ts";
 
-/** A packet this long after the previous one starts a new tick (well under the 50 ms tick). */
-export const TICK_GAP_MS = 20;
-
 /** One client's view of the bulk updates it receives. */
 export class BulkUpdateTracker {
   readonly #index: number;
   readonly #ownId: number;
   readonly #stats: LoadStats;
   readonly #staleness: Histogram | undefined;
-  #lastAt = -Infinity;
 
   /**
    * @param index the client's number, its slot in the per-client counters
@@ -60,16 +56,17 @@ export class BulkUpdateTracker {
       if (stats.measuring) stats.malformed++;
       count = fits;
     }
-    const newTick = nowMs - this.#lastAt > TICK_GAP_MS;
-    this.#lastAt = nowMs;
     if (!stats.measuring) return;
     stats.bulkPackets[this.#index]++;
-    if (newTick) stats.ticks[this.#index]++;
     stats.entries += count;
     const staleness = this.#staleness;
-    if (!staleness) return;
+    const ownId = this.#ownId;
     for (let at = BULK_UPDATE_HEADER_BYTES, i = 0; i < count; i++, at += BULK_UPDATE_ENTRY_BYTES) {
-      if (view.getUint32(at) === this.#ownId) continue;
+      if (view.getUint32(at) === ownId) {
+        stats.ticks[this.#index]++;
+        continue;
+      }
+      if (!staleness) continue;
       const sentAt = readSendTime(view, at + 4);
       if (sentAt < 0) {
         stats.unstamped++;
