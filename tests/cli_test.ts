@@ -187,3 +187,113 @@ Deno.test("udp_backend = mmsg without --allow-ffi falls back to the portable bac
     assert.match(log, /UDP backend: portable/);
   });
 });
+
+Deno.test("[logging] file = true writes the log to the file, creating its directory", async () => {
+  const directory = await Deno.makeTempDir();
+  try {
+    const filename = `${directory}/nested/ghosting.log`;
+    const config = `[logging]\nconsole = false\nfile = true\nfilename = "${filename}"\n`;
+    await withConfigFile(config, async (path) => {
+      const server = await startServerLoggingTo(path, filename);
+      const { code } = await server.interrupt();
+      assert.equal(code, 0);
+    });
+    const log = await Deno.readTextFile(filename);
+    assert.match(log, /\[INF\] ghosting·server: Server listening on 127\.0\.0\.1:\d+/);
+    assert.match(log, /Server stopped/);
+  } finally {
+    await Deno.remove(directory, { recursive: true });
+  }
+});
+
+/** Like startServer, for a server that logs only to `filename`: waits for the file instead. */
+async function startServerLoggingTo(configPath: string, filename: string): Promise<RunningServer> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "src/main.ts",
+      "--config",
+      configPath,
+      "--hostname",
+      "127.0.0.1",
+      "--port",
+      "0",
+    ],
+    cwd: root,
+    stdout: "null",
+    stderr: "null",
+    signal: AbortSignal.timeout(20000),
+  }).spawn();
+  const listening = /listening on 127\.0\.0\.1:(\d+)/;
+  let port = 0;
+  for (let attempt = 0; attempt < 400 && !port; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    const log = await Deno.readTextFile(filename).catch(() => "");
+    port = Number(listening.exec(log)?.[1] ?? 0);
+  }
+  assert.ok(port > 0, "the server never logged that it listens");
+  return {
+    port,
+    async interrupt() {
+      child.kill("SIGINT");
+      return { code: (await child.status).code, log: await Deno.readTextFile(filename) };
+    },
+  };
+}
+
+Deno.test("deno task client connects, prints what it receives and sends what is typed", async () => {
+  const { GhostServer } = await import("../src/server/mod.ts");
+  const server = new GhostServer({ hostname: "127.0.0.1", port: 0 });
+  await server.start();
+  try {
+    const said = server.once("message");
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "src/client/main.ts",
+        "--name",
+        "Typist",
+        "--port",
+        String(server.port),
+        "--map",
+        "sp_a1_intro1",
+      ],
+      cwd: root,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+      signal: AbortSignal.timeout(20000),
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode("hello from the terminal\n"));
+    const event = await said;
+    assert.equal(event.client.name, "Typist");
+    assert.equal(event.text, "hello from the terminal");
+    server.sendMessage("welcome");
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let output = "";
+    while (!output.includes("SERVER: welcome")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      output += value;
+    }
+    await writer.write(new TextEncoder().encode("/quit\n"));
+    await writer.close();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      output += value;
+    }
+    const { code } = await child.status;
+    assert.equal(code, 0);
+    assert.match(output, /Connected as #1; 0 other players connected/);
+    assert.match(output, /SERVER: welcome/);
+  } finally {
+    await server.stop();
+  }
+});
