@@ -18,7 +18,7 @@ import type { Clock } from "../clock.ts";
 import type { Client } from "./client.ts";
 import type { Emitter } from "./emitter.ts";
 import type { GhostServerEvents } from "./events.ts";
-import type { DisconnectReason, DropReason } from "./reasons.ts";
+import type { DisconnectReason } from "./reasons.ts";
 
 const log = getLogger(["ghosting", "server"]);
 
@@ -42,14 +42,8 @@ export interface RelayHost {
   clients(): Iterable<Client>;
   client(id: number): Client | undefined;
   disconnect(client: Client, reason: DisconnectReason): void;
-  drop(
-    ip: string,
-    via: "tcp" | "udp",
-    reason: DropReason,
-    detail: string,
-    header?: number,
-    clientId?: number,
-  ): void;
+  /** Ignores one packet: logs why (`detail`) and emits the `drop` event. */
+  drop(report: GhostServerEvents["drop"], detail: string): void;
 }
 
 type Via = "tcp" | "udp";
@@ -78,36 +72,49 @@ function relayToOthersOnMap(host: RelayHost, sender: Client, payload: Uint8Array
 export function handleTcpPacket(host: RelayHost, client: Client, payload: Uint8Array): void {
   const header = payload[0];
   if (payload.length === 0) {
-    return host.drop(client.ip, "tcp", "truncated_packet", "empty frame", undefined, client.id);
+    return host.drop(
+      { ip: client.ip, via: "tcp", reason: "truncated_packet", clientId: client.id },
+      "empty frame",
+    );
   }
   if (header === Header.NONE) return;
   if (!isKnownHeader(header)) {
     // A newer SAR may add headers; ignoring them keeps it connected, as SAR and GS do.
-    return host.drop(client.ip, "tcp", "unknown_header", `header ${header}`, header, client.id);
+    return host.drop({
+      ip: client.ip,
+      via: "tcp",
+      reason: "unknown_header",
+      header,
+      clientId: client.id,
+    }, `header ${header}`);
   }
   if (header === Header.CONNECT) {
-    return host.drop(
-      client.ip,
-      "tcp",
-      "unexpected_connect",
-      "already connected",
+    return host.drop({
+      ip: client.ip,
+      via: "tcp",
+      reason: "unexpected_connect",
       header,
-      client.id,
-    );
+      clientId: client.id,
+    }, "already connected");
   }
   if (payload.length < 5) {
-    return host.drop(client.ip, "tcp", "truncated_packet", "no id", header, client.id);
+    return host.drop({
+      ip: client.ip,
+      via: "tcp",
+      reason: "truncated_packet",
+      header,
+      clientId: client.id,
+    }, "no id");
   }
   const id = readId(payload);
   if (id !== client.id) {
-    return host.drop(
-      client.ip,
-      "tcp",
-      "spoofed_id",
-      `id ${id} on the connection of ${client.id}`,
+    return host.drop({
+      ip: client.ip,
+      via: "tcp",
+      reason: "spoofed_id",
       header,
-      client.id,
-    );
+      clientId: client.id,
+    }, `id ${id} on the connection of ${client.id}`);
   }
   handlePacket(host, client, payload, "tcp");
 }
@@ -125,25 +132,30 @@ export function handleDatagram(
 ): void {
   const header = payload[0];
   if (payload.length < 5) {
-    return host.drop(ip, "udp", "truncated_packet", `${payload.length} bytes`, header);
+    return host.drop(
+      { ip, via: "udp", reason: "truncated_packet", header },
+      `${payload.length} bytes`,
+    );
   }
   if (header !== Header.UPDATE && header !== Header.HEART_BEAT && header !== Header.VOICE) {
-    return host.drop(ip, "udp", "udp_header_not_allowed", `header ${header}`, header);
+    return host.drop(
+      { ip, via: "udp", reason: "udp_header_not_allowed", header },
+      `header ${header}`,
+    );
   }
   const id = readId(payload);
   const client = host.client(id);
-  if (!client) return host.drop(ip, "udp", "unknown_client", `id ${id}`, header);
+  if (!client) return host.drop({ ip, via: "udp", reason: "unknown_client", header }, `id ${id}`);
   if (client.ip !== ip) {
-    return host.drop(ip, "udp", "spoofed_id", `id ${id} belongs to another address`, header, id);
+    return host.drop(
+      { ip, via: "udp", reason: "spoofed_id", header, clientId: id },
+      `id ${id} belongs to another address`,
+    );
   }
   if (!client.udp.admit(from.port, host.clock.now())) {
     return host.drop(
-      ip,
-      "udp",
-      "udp_endpoint_mismatch",
+      { ip, via: "udp", reason: "udp_endpoint_mismatch", header, clientId: id },
       `port ${from.port}, expected ${client.udp.port}`,
-      header,
-      id,
     );
   }
   handlePacket(host, client, payload, "udp");
@@ -154,14 +166,13 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
   if (header === Header.UPDATE) {
     // The hot path: stored raw without decoding or allocating (PROTOCOL.md §3.10).
     if (payload.length < UPDATE_BYTES) {
-      return host.drop(
-        client.ip,
+      return host.drop({
+        ip: client.ip,
         via,
-        "truncated_packet",
-        `UPDATE of ${payload.length} bytes`,
+        reason: "truncated_packet",
         header,
-        client.id,
-      );
+        clientId: client.id,
+      }, `UPDATE of ${payload.length} bytes`);
     }
     const pose = client.pose;
     for (let i = 0; i < DATA_GHOST_BYTES; i++) pose[i] = payload[5 + i];
@@ -173,7 +184,10 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error;
     const reason = header === Header.VOICE ? "invalid_voice" : "truncated_packet";
-    return host.drop(client.ip, via, reason, error.message, header, client.id);
+    return host.drop(
+      { ip: client.ip, via, reason, header, clientId: client.id },
+      error.message,
+    );
   }
   const events = host.events;
   switch (packet.header) {
@@ -185,14 +199,13 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
       return;
     case Header.STOP_SERVER:
       // Any client could stop the 2024 C++ server this way (PROTOCOL.md §3.5); ignored since.
-      host.drop(
-        client.ip,
+      host.drop({
+        ip: client.ip,
         via,
-        "stop_server_ignored",
-        "clients cannot stop the server",
+        reason: "stop_server_ignored",
         header,
-        client.id,
-      );
+        clientId: client.id,
+      }, "clients cannot stop the server");
       return;
     case Header.MAP_CHANGE:
       client.map = packet.map;
@@ -250,14 +263,13 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
     case Header.LOCATOR: {
       const now = host.clock.now();
       if (now - client.lastLocatorAt < LOCATOR_INTERVAL_MS) {
-        return host.drop(
-          client.ip,
+        return host.drop({
+          ip: client.ip,
           via,
-          "locator_rate_limit",
-          "more than one per 100 ms",
+          reason: "locator_rate_limit",
           header,
-          client.id,
-        );
+          clientId: client.id,
+        }, "more than one per 100 ms");
       }
       client.lastLocatorAt = now;
       relayToOthersOnMap(host, client, payload);

@@ -43,7 +43,6 @@ import {
 import {
   DISCONNECT_EXPLANATIONS,
   type DisconnectReason,
-  type DropReason,
   REFUSAL_EXPLANATIONS,
   type RefusalReason,
 } from "./reasons.ts";
@@ -236,8 +235,7 @@ export class GhostServer {
       clients: () => clients.values(),
       client: (id) => clients.get(id),
       disconnect,
-      drop: (ip, via, reason, detail, header, clientId) =>
-        this.#drop(ip, via, reason, detail, header, clientId),
+      drop: (report, detail) => this.#drop(report, detail),
     };
     const udp = () => {
       if (!this.#udp) throw new Error("The UDP socket is not open");
@@ -732,14 +730,8 @@ export class GhostServer {
     closing.finally(() => this.#closing.delete(closing));
   }
 
-  #drop(
-    ip: string,
-    via: "tcp" | "udp",
-    reason: DropReason,
-    detail: string,
-    header?: number,
-    clientId?: number,
-  ): void {
+  #drop(report: GhostServerEvents["drop"], detail: string): void {
+    const { header, via, ip, reason } = report;
     log.debug("Dropped {header} via {via} from {ip}: {reason} ({detail})", {
       header: header === undefined ? "packet" : headerName(header),
       via,
@@ -747,9 +739,7 @@ export class GhostServer {
       reason,
       detail,
     });
-    if (this.#events.hasListeners("drop")) {
-      this.#events.emit("drop", { ip, clientId, header, via, reason });
-    }
+    this.#events.emit("drop", report);
   }
 
   #select(selector: ClientSelector): Client[] {
