@@ -18,13 +18,15 @@ export function isIpv4(text: string): boolean {
  * IPv6 text is lower-cased, so one peer always compares equal to itself.
  */
 export function normalizeIp(hostname: string): string {
+  // Called for every datagram: plain IPv4 text, by far the usual case, allocates nothing.
+  if (!hostname.includes(":")) return hostname;
   if (
     hostname.length > MAPPED_PREFIX.length && hostname.slice(0, 7).toLowerCase() === MAPPED_PREFIX
   ) {
     const tail = hostname.slice(MAPPED_PREFIX.length);
     if (isIpv4(tail)) return tail;
   }
-  return hostname.includes(":") ? hostname.toLowerCase() : hostname;
+  return hostname.toLowerCase();
 }
 
 /**
