@@ -93,6 +93,25 @@ async function main(): Promise<number> {
   const { config, source } = loaded;
   await setupLogging(config.logging);
   const server = new GhostServer(optionsFromConfig(config));
+  // Listen for signals before the server starts, so that one arriving right after the
+  // "listening" line still stops it gracefully instead of killing the process.
+  let stopRequested = false;
+  let stopped!: () => void;
+  const done = new Promise<void>((resolve) => stopped = resolve);
+  const stop = () => {
+    // A second Ctrl+C means "now": skip the graceful goodbyes.
+    if (stopRequested) Deno.exit(130);
+    stopRequested = true;
+    console.error("Stopping; press Ctrl+C again to quit at once.");
+    if (server.running) server.stop().then(stopped);
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    try {
+      Deno.addSignalListener(signal, stop);
+    } catch {
+      // SIGTERM does not exist on Windows.
+    }
+  }
   try {
     await server.start();
   } catch (error) {
@@ -103,24 +122,8 @@ async function main(): Promise<number> {
     throw error;
   }
   console.error(`Configuration: ${source}. Stop with Ctrl+C.`);
-  const stopped = new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = () => {
-      // A second Ctrl+C means "now": skip the graceful goodbyes.
-      if (stopping) Deno.exit(130);
-      stopping = true;
-      console.error("Stopping; press Ctrl+C again to quit at once.");
-      server.stop().then(resolve);
-    };
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      try {
-        Deno.addSignalListener(signal, stop);
-      } catch {
-        // SIGTERM does not exist on Windows.
-      }
-    }
-  });
-  await stopped;
+  if (stopRequested) server.stop().then(stopped); // the signal came while starting
+  await done;
   await dispose(); // flushes the sinks
   return 0;
 }

@@ -1,8 +1,10 @@
 /**
- * Binding the TCP listener and the UDP socket on the same port, as SAR expects.
+ * Binding the TCP listener and the UDP socket on the same port, as SAR expects, and
+ * accepting connections.
  *
  * @module
  */
+import { TcpConnection, type TcpConnectionOptions } from "./tcp_connection.ts";
 
 /**
  * The server could not bind its port: in use, not allowed, or no such address. The message
@@ -80,6 +82,40 @@ export function bindSockets<Udp>(
       if (port !== 0 || attempt >= 10 || !(error instanceof Deno.errors.AddrInUse)) {
         throw explain(error, "UDP", hostname, bound);
       }
+    }
+  }
+}
+
+/**
+ * Accepts connections until the listener is closed and hands each over as a
+ * {@linkcode TcpConnection}. Neither a failed accept nor a failure to set up or hand over one
+ * connection ends the loop: that connection is closed and `onError` hears of it.
+ */
+export async function acceptConnections(
+  listener: Deno.TcpListener,
+  options: TcpConnectionOptions,
+  onConnection: (connection: TcpConnection) => void,
+  onError: (error: unknown) => void,
+): Promise<void> {
+  for (;;) {
+    let conn: Deno.TcpConn;
+    try {
+      conn = await listener.accept();
+    } catch (error) {
+      if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+        return; // the listener was closed
+      }
+      onError(error);
+      continue;
+    }
+    let connection: TcpConnection | undefined;
+    try {
+      connection = new TcpConnection(conn, options);
+      onConnection(connection);
+    } catch (error) {
+      if (connection) connection.close();
+      else conn.close();
+      onError(error);
     }
   }
 }

@@ -16,12 +16,18 @@ import {
   headerName,
 } from "../protocol/mod.ts";
 import { type Clock, systemClock } from "../clock.ts";
-import { bindSockets } from "../net/listen.ts";
+import { acceptConnections, bindSockets } from "../net/listen.ts";
 import { normalizeIp, parseIp } from "../net/address.ts";
-import { TcpConnection } from "../net/tcp_connection.ts";
+import type { TcpConnection } from "../net/tcp_connection.ts";
 import type { UdpSocket } from "../net/udp_socket.ts";
 import { openUdpSocket } from "../net/udp_backend.ts";
-import type { BulkScope, Config, UdpBackendName } from "../config/mod.ts";
+import {
+  type BulkScope,
+  checkValue,
+  type Config,
+  fieldSpec,
+  type UdpBackendName,
+} from "../config/mod.ts";
 import { AccessRules, type WhitelistEntries } from "./acceptance.ts";
 import { Client, type ClientInfo } from "./client.ts";
 import { type CountdownOptions, encodeCountdownSetup, stripLineEndings } from "./countdown.ts";
@@ -141,6 +147,40 @@ export function optionsFromConfig(config: Config): GhostServerOptions {
   };
 }
 
+/** The `[server]` key of each option, so options obey the same limits as `config.toml`. */
+const OPTION_KEYS = {
+  hostname: "hostname",
+  port: "port",
+  handshakeTimeoutMs: "handshake_timeout_ms",
+  maxFrameBytes: "max_frame_bytes",
+  maxWriteQueueBytes: "max_write_queue_bytes",
+  oneConnectionPerIp: "one_connection_per_ip",
+  explainRefusals: "explain_refusals",
+  udpBackend: "udp_backend",
+  maxDatagramBytes: "max_datagram_bytes",
+  bulkScope: "bulk_scope",
+} as const;
+
+function checkOptions(options: Required<Omit<GhostServerOptions, "countdown" | "clock">>): void {
+  for (const [option, key] of Object.entries(OPTION_KEYS)) {
+    const value: unknown = options[option as keyof typeof OPTION_KEYS];
+    const spec = fieldSpec("server", key)!;
+    const problem = checkValue(spec, value);
+    if (!problem) continue;
+    const rightType = spec.type === "integer"
+      ? typeof value === "number"
+      : typeof value === spec.type;
+    const message = `${option} ${problem}`;
+    throw rightType ? new RangeError(message) : new TypeError(message);
+  }
+  const grace = options.closeGraceMs;
+  if (!Number.isFinite(grace) || grace < 0) {
+    throw new RangeError(
+      `closeGraceMs must be a non-negative number of milliseconds, got ${grace}`,
+    );
+  }
+}
+
 function serverMessage(text: string): Uint8Array {
   return encodeServerPacket({ header: Header.MESSAGE, id: 0, text });
 }
@@ -192,7 +232,8 @@ export class GhostServer {
   /**
    * Creates a server; nothing is bound until {@linkcode GhostServer.start}.
    *
-   * @throws {RangeError} for a port or datagram size out of range
+   * @throws {RangeError} for a value out of range (the limits of `config.toml`)
+   * @throws {TypeError} for a value of the wrong type
    */
   constructor(options: GhostServerOptions = {}) {
     this.#options = {
@@ -208,22 +249,14 @@ export class GhostServer {
       bulkScope: options.bulkScope ?? "all",
       closeGraceMs: options.closeGraceMs ?? 2000,
     };
-    const { maxDatagramBytes } = this.#options;
-    if (!Number.isInteger(maxDatagramBytes) || maxDatagramBytes < 0 || maxDatagramBytes > 65507) {
-      throw new RangeError(
-        `maxDatagramBytes must be an integer from 0 to 65507, got ${maxDatagramBytes}`,
-      );
-    }
-    this.#bulkEncoder = new BulkUpdateEncoder(maxDatagramBytes);
-    const port = this.#options.port;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new RangeError(`Port must be an integer from 0 to 65535, got ${port}`);
-    }
+    checkOptions(this.#options);
+    this.#bulkEncoder = new BulkUpdateEncoder(this.#options.maxDatagramBytes);
     this.#countdownDefaults = {
       delay: options.countdown?.delay ?? 3,
       preCommands: options.countdown?.preCommands ?? "",
       postCommands: options.countdown?.postCommands ?? "",
     };
+    encodeCountdownSetup(this.#countdownDefaults); // a bad default fails now, not at the race
     this.#clock = options.clock ?? systemClock;
     this.#rules = new AccessRules(this.#options.oneConnectionPerIp);
     const clients = this.#clients;
@@ -267,7 +300,12 @@ export class GhostServer {
     }
     const { hostname, udpBackend } = this.#options;
     const onDatagram = (data: Uint8Array, from: Deno.NetAddr) => {
-      handleDatagram(this.#relayHost, data, from, normalizeIp(from.hostname));
+      try {
+        handleDatagram(this.#relayHost, data, from, normalizeIp(from.hostname));
+      } catch (error) {
+        // A bug in handling one datagram must cost that datagram, not the server.
+        log.error("Handling a datagram from {ip} failed: {error}", { ip: from.hostname, error });
+      }
     };
     const sockets = bindSockets(
       hostname,
@@ -286,7 +324,16 @@ export class GhostServer {
         backend: sockets.udp.backend,
       });
     }
-    this.#acceptLoop = this.#acceptConnections(sockets.tcp);
+    this.#acceptLoop = acceptConnections(
+      sockets.tcp,
+      {
+        maxFrameBytes: this.#options.maxFrameBytes,
+        maxWriteQueueBytes: this.#options.maxWriteQueueBytes,
+        clock: this.#clock,
+      },
+      (connection) => this.#onConnection(connection),
+      (error) => log.error("Accepting a connection failed: {error}", { error }),
+    );
     const loopHost = this.#loopHost;
     this.#tickers = [
       new Ticker(
@@ -320,7 +367,7 @@ export class GhostServer {
     this.#listener?.close();
     for (const [connection, abandon] of this.#handshakes) {
       abandon();
-      connection.close();
+      this.#refuse(connection, "server_stopping", "the server is stopping");
       this.#trackClosing(connection.closed);
     }
     this.#handshakes.clear();
@@ -538,7 +585,12 @@ export class GhostServer {
    * @throws {RangeError} when the delay is not an integer from 0 to 60
    */
   startCountdown(options: CountdownOptions = {}): void {
-    const { packet, setup } = encodeCountdownSetup({ ...this.#countdownDefaults, ...options });
+    const defaults = this.#countdownDefaults;
+    const { packet, setup } = encodeCountdownSetup({
+      delay: options.delay ?? defaults.delay,
+      preCommands: options.preCommands ?? defaults.preCommands,
+      postCommands: options.postCommands ?? defaults.postCommands,
+    });
     for (const client of this.#clients.values()) client.connection.send(packet);
     log.info("Countdown starting: {delay} seconds", { delay: setup.duration });
     if (setup.preCommands) log.info("Pre-command: {commands}", { commands: setup.preCommands });
@@ -553,26 +605,7 @@ export class GhostServer {
 
   // ---------------------------------------------------------------- internals
 
-  async #acceptConnections(listener: Deno.TcpListener): Promise<void> {
-    for (;;) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await listener.accept();
-      } catch (error) {
-        if (this.#state !== "running" || error instanceof Deno.errors.BadResource) return;
-        log.warn("Accepting a connection failed: {error}", { error });
-        continue;
-      }
-      this.#onConnection(conn);
-    }
-  }
-
-  #onConnection(conn: Deno.TcpConn): void {
-    const connection = new TcpConnection(conn, {
-      maxFrameBytes: this.#options.maxFrameBytes,
-      maxWriteQueueBytes: this.#options.maxWriteQueueBytes,
-      clock: this.#clock,
-    });
+  #onConnection(connection: TcpConnection): void {
     const ip = connection.remoteIp;
     if (this.#state !== "running") {
       connection.close();
@@ -634,12 +667,6 @@ export class GhostServer {
     }
     const id = this.#nextId++;
     const client = new Client(id, connection, connect, pose);
-    // The reply must be the first frame: SAR parses its first frame as the reply.
-    const ghosts = [...this.#clients.values()].map((other) => other.ghostInfo());
-    connection.send(encodeConnectReply({ yourId: id, ghosts }));
-    const notification = encodeConnectNotification(client.ghostInfo());
-    for (const other of this.#clients.values()) other.connection.send(notification);
-    this.#clients.set(id, client);
     connection.onFrame = (payload) => {
       handleTcpPacket(this.#relayHost, client, payload);
       return this.#clients.get(id) === client;
@@ -650,6 +677,17 @@ export class GhostServer {
       }
       this.#disconnect(client, reason);
     };
+    // The reply must be the first frame: SAR parses its first frame as the reply.
+    const ghosts = [...this.#clients.values()].map((other) => other.ghostInfo());
+    connection.send(encodeConnectReply({ yourId: id, ghosts }));
+    if (!connection.isOpen) return false; // the reply alone overflowed its queue
+    // Registered before the others hear of it: should a notification overflow a slow
+    // client's queue, the newcomer must be among those told that client left.
+    this.#clients.set(id, client);
+    const notification = encodeConnectNotification(client.ghostInfo());
+    for (const other of this.#clients.values()) {
+      if (other !== client) other.connection.send(notification);
+    }
     log.info("Connection: {name} ({kind}) @ {ip}:{port} as {id}", {
       name: connect.name,
       kind: kind(connect.spectator),

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { encodeFrame, Header } from "../../src/protocol/mod.ts";
 import { GhostServer, ListenError, ManualClock } from "../../mod.ts";
 import { bytesToHex, vector } from "../helpers/vectors.ts";
-import { withServer } from "../helpers/harness.ts";
+import { eventually, withServer } from "../helpers/harness.ts";
 
 Deno.test("stop sends STOP_SERVER to every client, closes every socket and resolves", async () => {
   const clock = new ManualClock();
@@ -162,5 +162,37 @@ Deno.test("stop completes while a connection is still in its handshake", async (
   ]);
   assert.equal(stopped, "stopped");
   assert.equal(await conn.read(new Uint8Array(8)), null);
+  conn.close();
+});
+
+Deno.test("options obey the limits of config.toml, with RangeError or TypeError", () => {
+  assert.throws(() => new GhostServer({ maxFrameBytes: 0 }), /maxFrameBytes must be from 64/);
+  assert.throws(() => new GhostServer({ maxWriteQueueBytes: NaN }), RangeError);
+  assert.throws(
+    () => new GhostServer({ maxDatagramBytes: 10 }),
+    /maxDatagramBytes must be 0 or at least 38/,
+  );
+  assert.throws(() => new GhostServer({ udpBackend: "fast" as "mmsg" }), RangeError);
+  assert.throws(() => new GhostServer({ hostname: 5 as unknown as string }), TypeError);
+  assert.throws(() => new GhostServer({ explainRefusals: "yes" as unknown as boolean }), TypeError);
+  assert.throws(() => new GhostServer({ closeGraceMs: -1 }), RangeError);
+  assert.throws(
+    () => new GhostServer({ countdown: { delay: 99 } }),
+    /Countdown delay must be an integer from 0 to 60/,
+  );
+});
+
+Deno.test("stop reports connections it closes mid-handshake as refused (server_stopping)", async () => {
+  const clock = new ManualClock();
+  const server = new GhostServer({ hostname: "127.0.0.1", port: 0, clock });
+  await server.start();
+  const timers = clock.pendingTimers;
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  await conn.write(vector("V1").frame.subarray(0, 10));
+  const refused = server.once("refuse");
+  // Accepting a connection starts its handshake timer: then the handshake is under way.
+  await eventually(() => clock.pendingTimers === timers + 1);
+  await server.stop();
+  assert.equal((await refused).reason, "server_stopping");
   conn.close();
 });

@@ -68,3 +68,18 @@ Deno.test("a countdown delay outside 0…60 is refused before anything is sent",
     assert.equal((setup.packet as { duration: number }).duration, 0);
   });
 });
+
+Deno.test("an option given as undefined takes its default", async () => {
+  await withServer({ countdown: { delay: 4, preCommands: "pre" } }, async (t) => {
+    const alice = await t.connect("Alice");
+    t.server.startCountdown({ delay: undefined, preCommands: undefined, postCommands: "post" });
+    const setup = await alice.nextOf(Header.COUNTDOWN, "tcp");
+    assert.deepEqual(
+      [
+        (setup.packet as { duration: number }).duration,
+        (setup.packet as { preCommands: string }).preCommands,
+      ],
+      [4, "pre"],
+    );
+  });
+});
