@@ -101,8 +101,9 @@ const MAX_DRAIN_DATAGRAMS = 16384;
 const MAX_DRAIN_ERRORS = 16;
 // Messages per sendmmsg call, the kernel's own cap.
 const SEND_BATCH = MMSG_MAX_BATCH;
-// Payload bytes queued before an early flush; a bulk update is copied once however many
-// clients get it, so this only fills up with a thousand clients' worth of distinct payloads.
+// Payload bytes queued before an early flush; each distinct payload (a bulk update, or each
+// of its split datagrams) is copied once however many clients get it, so this only fills up
+// with a thousand clients' worth of distinct payloads.
 const SEND_ARENA_BYTES = 256 * 1024;
 // The largest UDP payload (IPv6); the kernel refuses with EMSGSIZE whatever is too big for v4.
 const MAX_SEND_BYTES = 65527;
@@ -269,9 +270,9 @@ export class MmsgUdpSocket implements UdpSocket {
   readonly #destinations = new WeakMap<Deno.NetAddr, Destination>();
   #queued = 0;
   #arenaUsed = 0;
-  // A bulk update goes to every client as one object: copied once, pointed at many times.
-  #lastData: Uint8Array | undefined;
-  #lastOffset = 0;
+  // A bulk update (or each of its split datagrams) goes to every client as the same object:
+  // copied once per flush, pointed at many times. Payload → its offset in the arena.
+  readonly #copies = new Map<Uint8Array, number>();
 
   #received = 0;
   #truncated = 0;
@@ -444,8 +445,9 @@ export class MmsgUdpSocket implements UdpSocket {
 
   /**
    * Queues one datagram for the next {@linkcode MmsgUdpSocket.flush}; a full batch flushes at
-   * once. `data` is copied (once per batch for the same object), so it must not change between
-   * two sends of the same object before a flush; it may change after.
+   * once. `data` is copied (once per flush for the same object, however many destinations),
+   * so it must not change between two sends of the same object before a flush; it may change
+   * after.
    */
   send(data: Uint8Array, to: Deno.NetAddr): void {
     if (this.#closed) return;
@@ -456,16 +458,17 @@ export class MmsgUdpSocket implements UdpSocket {
       return;
     }
     if (this.#queued === SEND_BATCH) this.flush();
-    if (data !== this.#lastData) {
+    let offset = this.#copies.get(data);
+    if (offset === undefined) {
       if (this.#arenaUsed + length > SEND_ARENA_BYTES) this.flush();
-      this.#sendArena.set(data, this.#arenaUsed);
-      this.#lastData = data;
-      this.#lastOffset = this.#arenaUsed;
+      offset = this.#arenaUsed;
+      this.#sendArena.set(data, offset);
+      this.#copies.set(data, offset);
       this.#arenaUsed += length;
     }
     const index = this.#queued++;
     const messages = this.#send;
-    messages.setBuffer(index, this.#sendArenaAddress + this.#lastOffset, length);
+    messages.setBuffer(index, this.#sendArenaAddress + offset, length);
     messages.names.set(sockaddr, index * NAME_STRIDE);
     messages.words[index * HEADER_WORDS + NAMELEN_WORD] = sockaddr.length;
   }
@@ -479,7 +482,7 @@ export class MmsgUdpSocket implements UdpSocket {
     const queued = this.#queued;
     this.#queued = 0;
     this.#arenaUsed = 0;
-    this.#lastData = undefined;
+    this.#copies.clear();
     if (queued === 0 || this.#closed) return;
     const sendmmsg = this.#libc.symbols.sendmmsg;
     const base = this.#send.pointer;

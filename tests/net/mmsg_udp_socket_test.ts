@@ -299,6 +299,28 @@ Deno.test({
 });
 
 Deno.test({
+  name: "mmsg: split datagrams sent to every client are copied once each, not once per client",
+  ignore: !ffi,
+  async fn() {
+    const { socket } = open();
+    try {
+      // As a tick sends a split bulk update: d0…d9 to client 1, then d0…d9 to client 2, …
+      const parts = Array.from({ length: 10 }, (_, i) => new Uint8Array(1200).fill(i));
+      for (let client = 0; client < 100; client++) {
+        for (const part of parts) socket.send(part, to("127.0.0.2", 20000 + client));
+      }
+      // 1000 messages, 12 KB of distinct payload: nothing forced an early flush.
+      assert.equal(socket.queued, 1000);
+      assert.equal(socket.datagramsSent, 0);
+      socket.flush();
+      assert.equal(socket.datagramsSent + socket.sendsDropped, 1000);
+    } finally {
+      await socket.close();
+    }
+  },
+});
+
+Deno.test({
   name: "mmsg: destinations the socket cannot reach count as failures and queue nothing",
   ignore: !ffi,
   async fn() {
