@@ -6,6 +6,7 @@
 export * from "./header.ts";
 export * from "./errors.ts";
 export * from "./types.ts";
+export * from "./text.ts";
 export * from "./data_ghost.ts";
 export * from "./packet_reader.ts";
 export * from "./packet_writer.ts";

@@ -6,8 +6,7 @@
 import { ProtocolError } from "./errors.ts";
 import type { Color, DataGhost, Vec3 } from "./types.ts";
 import { DATA_GHOST_BYTES } from "./data_ghost.ts";
-
-const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+import { decodeText } from "./text.ts";
 
 /**
  * Reads big-endian integers, little-endian floats, length-prefixed strings and composites.
@@ -107,9 +106,12 @@ export class PacketReader {
     return this.bytes(this.u32());
   }
 
-  /** A string decoded as UTF-8 (invalid sequences become U+FFFD). */
+  /**
+   * A string, decoded losslessly: UTF-8, with the bytes of invalid sequences kept as escapes
+   * (see {@linkcode decodeText}), so that writing it back gives the same bytes.
+   */
   string(): string {
-    return utf8.decode(this.stringBytes());
+    return decodeText(this.stringBytes());
   }
 
   /** Three little-endian f32 values. */

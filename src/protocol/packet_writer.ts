@@ -5,8 +5,7 @@
  */
 import type { Color, DataGhost, Vec3 } from "./types.ts";
 import { DATA_GHOST_BYTES, packViewOffset } from "./data_ghost.ts";
-
-const utf8 = new TextEncoder();
+import { encodeText } from "./text.ts";
 
 function checkInteger(value: number, max: number, what: string): void {
   if (!Number.isInteger(value) || value < 0 || value > max) {
@@ -137,9 +136,12 @@ export class PacketWriter {
     return this;
   }
 
-  /** A string: u32 big-endian byte count, then the bytes (UTF-8 for a JS string). */
+  /**
+   * A string: u32 big-endian byte count, then the bytes (for a JS string: UTF-8, with the
+   * escaped bytes of {@linkcode decodeText} restored).
+   */
   string(value: string | Uint8Array): this {
-    const bytes = typeof value === "string" ? utf8.encode(value) : value;
+    const bytes = typeof value === "string" ? encodeText(value) : value;
     return this.u32(bytes.length).bytes(bytes);
   }
 

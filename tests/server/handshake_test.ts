@@ -195,3 +195,30 @@ Deno.test("duplicate and empty names are accepted, as in the C++ server", async 
     assert.deepEqual([a.id, b.id, c.id], [1, 2, 3]);
   });
 });
+
+Deno.test("names that are not UTF-8 reach later joiners byte for byte", async () => {
+  await withServer({}, async (t) => {
+    // Alice's CONNECT (V1) with the name "Alice" replaced by Latin-1 "Zoë" (5a 6f eb).
+    const v1 = vector("V1").payload;
+    const zoe = new Uint8Array([
+      ...v1.subarray(0, 3),
+      0,
+      0,
+      0,
+      3,
+      0x5a,
+      0x6f,
+      0xeb,
+      ...v1.subarray(12),
+    ]);
+    const first = await t.raw();
+    const connected = t.event("connect");
+    await first.write(encodeFrame(zoe));
+    assert.equal((await connected).client.name, "Zo\udceb");
+    const second = await t.raw();
+    await second.write(vector("V1").frame);
+    await eventually(() => second.bytes().length >= 4 + 8 + 4 + 7);
+    // Reply: length, your_id, count, then the first entry: id 1 and the name's exact bytes.
+    assert.equal(bytesToHex(second.bytes().subarray(12, 23)), "00000001000000035a6feb");
+  });
+});
