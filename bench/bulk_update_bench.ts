@@ -2,7 +2,7 @@
  * The hot path of every tick: one bulk UPDATE encoding for everyone (PROTOCOL.md §3.10).
  * Run with `deno task bench`.
  */
-import { BulkUpdateEncoder } from "../src/server/loops.ts";
+import { BulkUpdateEncoder } from "../src/protocol/mod.ts";
 
 function lobby(count: number) {
   return Array.from({ length: count }, (_, i) => {

@@ -159,7 +159,8 @@ async function main(): Promise<number> {
   let pingSentAt = 0;
   client.onPacket = ({ packet }: ReceivedPacket) => {
     if (packet.header === Header.UPDATE) {
-      bulkUpdates++;
+      // A split update arrives as several datagrams; the one with our own entry marks the tick.
+      if (packet.entries.some((entry) => entry.id === client.id)) bulkUpdates++;
       if (values["show-updates"]) {
         console.log(`update: ${packet.entries.map((e) => `#${e.id}`).join(" ")}`);
       }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { BULK_UPDATE_ENTRY_BYTES, BULK_UPDATE_HEADER_BYTES } from "../protocol/mod.ts";
 
 /**
  * `[server]`: sockets, handshake and acceptance. The meaning and default of each key are in
@@ -70,8 +71,8 @@ export const BULK_SCOPES = ["all", "same_map"] as const;
 /** One of {@linkcode BULK_SCOPES}. */
 export type BulkScope = typeof BULK_SCOPES[number];
 
-/** The smallest bulk UPDATE datagram: its 9-byte header and one 29-byte entry. */
-export const MIN_BULK_DATAGRAM_BYTES = 38;
+/** The smallest bulk UPDATE datagram: its header and one entry. */
+const MIN_BULK_DATAGRAM_BYTES = BULK_UPDATE_HEADER_BYTES + BULK_UPDATE_ENTRY_BYTES;
 
 /**
  * `[countdown]`: what a countdown sends when not told otherwise.

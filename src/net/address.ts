@@ -45,3 +45,14 @@ export function parseIp(text: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * {@linkcode parseIp} for values an operator or plugin passes in.
+ *
+ * @throws {TypeError} when `text` is not an IPv4 or IPv6 literal
+ */
+export function requireIp(text: string): string {
+  const ip = typeof text === "string" ? parseIp(text) : undefined;
+  if (ip === undefined) throw new TypeError(`"${text}" is not an IPv4 or IPv6 address`);
+  return ip;
+}

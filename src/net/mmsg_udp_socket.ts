@@ -71,7 +71,7 @@ export class MmsgUnavailableError extends Error {
   }
 }
 
-/** Tuning for {@linkcode openMmsgUdpSocket}; the defaults suit a ghost server. */
+/** Tuning for {@linkcode MmsgUdpSocket.open}; the defaults suit a ghost server. */
 export interface MmsgUdpSocketOptions {
   /**
    * `SO_RCVBUF` request. Datagrams wait up to one tick (50 ms) in the kernel, so the buffer
@@ -235,7 +235,7 @@ function familyOf(hostname: string): AddressFamily {
 /**
  * The Linux backend: the socket is drained by {@linkcode MmsgUdpSocket.drain} and written by
  * {@linkcode MmsgUdpSocket.flush}, never in between, so the event loop does no UDP work of its
- * own. Create it with {@linkcode openMmsgUdpSocket}. Not thread-safe: use it on the thread that
+ * own. Create it with {@linkcode MmsgUdpSocket.open}. Not thread-safe: use it on the thread that
  * opened it.
  */
 export class MmsgUdpSocket implements UdpSocket {
@@ -314,7 +314,20 @@ export class MmsgUdpSocket implements UdpSocket {
     this.#sendArenaAddress = addressOf(sendArena);
   }
 
-  /** See {@linkcode openMmsgUdpSocket}. */
+  /**
+   * Opens the Linux mmsg UDP socket on `hostname:port`. `hostname` must be an IP literal (pass
+   * the TCP listener's `addr.hostname`); an IPv6 one gives a dual-stack socket on which IPv4
+   * peers appear as `::ffff:a.b.c.d`, as with `Deno.listenDatagram`. Received datagrams reach
+   * `onDatagram` only from {@linkcode MmsgUdpSocket.drain}. No `--allow-net` check applies: FFI
+   * bypasses Deno's network permissions.
+   *
+   * @throws {MmsgUnavailableError} when the backend cannot work here (not Linux, no
+   *   `--allow-ffi`, no glibc); fall back to `DenoUdpSocket`
+   * @throws {Deno.errors.AddrInUse} when the port is taken (also `AddrNotAvailable`,
+   *   `PermissionDenied`, or an `Error` naming the address and errno)
+   * @throws {TypeError} when `hostname` is not an IP literal or `onDatagram` not a function
+   * @throws {RangeError} when the port or an option is out of range
+   */
   static open(
     hostname: string,
     port: number,
@@ -649,37 +662,4 @@ function encodeDestination(family: AddressFamily, to: Deno.NetAddr): Destination
     // A bad port counts as one failed send, like any other unreachable peer.
   }
   return { hostname, port, sockaddr: length === 0 ? undefined : buffer.subarray(0, length) };
-}
-
-/**
- * Checks, without opening a socket, that this process can use the mmsg backend, so a server
- * can choose its backend (and log why) before binding anything.
- *
- * @throws {MmsgUnavailableError} saying why not (not Linux, no `--allow-ffi`, no glibc)
- */
-export function checkMmsgAvailable(): void {
-  loadLibc().close();
-}
-
-/**
- * Opens the Linux mmsg UDP socket on `hostname:port`. `hostname` must be an IP literal (pass
- * the TCP listener's `addr.hostname`); an IPv6 one gives a dual-stack socket on which IPv4
- * peers appear as `::ffff:a.b.c.d`, as with `Deno.listenDatagram`. Received datagrams reach
- * `onDatagram` only from {@linkcode MmsgUdpSocket.drain}. No `--allow-net` check applies: FFI
- * bypasses Deno's network permissions.
- *
- * @throws {MmsgUnavailableError} when the backend cannot work here (not Linux, no
- *   `--allow-ffi`, no glibc); fall back to `DenoUdpSocket`
- * @throws {Deno.errors.AddrInUse} when the port is taken (also `AddrNotAvailable`,
- *   `PermissionDenied`, or an `Error` naming the address and errno)
- * @throws {TypeError} when `hostname` is not an IP literal or `onDatagram` not a function
- * @throws {RangeError} when the port or an option is out of range
- */
-export function openMmsgUdpSocket(
-  hostname: string,
-  port: number,
-  onDatagram: DatagramHandler,
-  options?: MmsgUdpSocketOptions,
-): MmsgUdpSocket {
-  return MmsgUdpSocket.open(hostname, port, onDatagram, options);
 }

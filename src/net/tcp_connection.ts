@@ -45,7 +45,6 @@ export class TcpConnection {
   readonly remoteHostname: string;
   /** The peer address normalised for comparisons (`::ffff:1.2.3.4` → `1.2.3.4`). */
   readonly remoteIp: string;
-  readonly remotePort: number;
   /** Called for each complete frame payload; return false to stop reading. */
   onFrame: (payload: Uint8Array) => boolean | void = () => {};
   /** Called once when the transport closes the connection itself (not on close()/end()). */
@@ -82,7 +81,6 @@ export class TcpConnection {
     const remote = conn.remoteAddr;
     this.remoteHostname = remote.hostname;
     this.remoteIp = normalizeIp(remote.hostname);
-    this.remotePort = remote.port;
     this.#decoder = new FrameDecoder(options.maxFrameBytes);
     this.#maxQueue = options.maxWriteQueueBytes;
     this.#clock = options.clock;
@@ -96,11 +94,6 @@ export class TcpConnection {
   /** True until the connection starts ending or is closed. */
   get isOpen(): boolean {
     return this.#state === "open";
-  }
-
-  /** Bytes queued and not yet handed to the socket. */
-  get queuedBytes(): number {
-    return this.#pendingLength;
   }
 
   /** Resolves once the socket is closed and its reader has stopped. */

@@ -12,3 +12,4 @@ export * from "./packet_reader.ts";
 export * from "./packet_writer.ts";
 export * from "./packets.ts";
 export * from "./tcp_framing.ts";
+export * from "./bulk_update.ts";

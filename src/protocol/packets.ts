@@ -863,6 +863,31 @@ export function decodeClientPacket(bytes: Uint8Array): ClientPacket {
 }
 
 /**
+ * The raw 25-byte DataGhost of a CONNECT payload, for a server that stores and forwards poses
+ * unchanged (PROTOCOL.md §1.1), as it does with UPDATEs.
+ *
+ * @example
+ * ```ts
+ * import { encodeClientPacket, Header, readConnectPose, zeroDataGhost } from "@ghosting/server";
+ *
+ * const connect = encodeClientPacket({
+ *   header: Header.CONNECT, udpPort: 54321, name: "Alice", data: zeroDataGhost(), model: "",
+ *   map: "", tcpOnly: false, color: { r: 0, g: 0, b: 0 }, spectator: false,
+ * });
+ * console.log(readConnectPose(connect).length); // 25
+ * ```
+ *
+ * @throws {ProtocolError} `truncated_packet` when the payload ends before the pose
+ */
+export function readConnectPose(payload: Uint8Array): Uint8Array {
+  const reader = new PacketReader(payload);
+  reader.u8(); // header
+  reader.u16(); // UDP port
+  reader.stringBytes(); // name
+  return reader.bytes(DATA_GHOST_BYTES).slice();
+}
+
+/**
  * Encodes a packet as the server sends it.
  *
  * @example

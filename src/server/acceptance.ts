@@ -4,14 +4,8 @@
  *
  * @module
  */
-import { parseIp } from "../net/address.ts";
+import { requireIp } from "../net/address.ts";
 import type { RefusalReason } from "./reasons.ts";
-
-function requireIp(text: string): string {
-  const ip = parseIp(text);
-  if (ip === undefined) throw new TypeError(`"${text}" is not an IPv4 or IPv6 address`);
-  return ip;
-}
 
 /** Folds case the way players expect names to match ("Alice" = "alice"). */
 function foldName(name: string): string {
@@ -127,10 +121,6 @@ export class AccessRules {
   /** @throws {TypeError} when `ip` is not an IP literal */
   unban(ip: string): boolean {
     return this.#bans.delete(requireIp(ip));
-  }
-
-  isBanned(ip: string): boolean {
-    return this.#bans.has(ip);
   }
 
   bannedIps(): string[] {

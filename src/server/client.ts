@@ -7,6 +7,7 @@ import {
   type Color,
   DATA_GHOST_BYTES,
   type DataGhost,
+  encodeServerPacket,
   type GhostInfoInput,
   Header,
   PacketReader,
@@ -93,17 +94,7 @@ export class Client {
     this.spectator = connect.spectator;
     this.pose.set(rawPose);
     this.udp = new UdpEndpoint(connection.remoteHostname, connect.udpPort);
-    this.udpKeepAlive = new Uint8Array([
-      Header.HEART_BEAT,
-      id >>> 24,
-      (id >>> 16) & 0xff,
-      (id >>> 8) & 0xff,
-      id & 0xff,
-      0,
-      0,
-      0,
-      0,
-    ]);
+    this.udpKeepAlive = encodeServerPacket({ header: Header.HEART_BEAT, id, token: 0 });
   }
 
   /** The pose decoded. */

@@ -6,11 +6,11 @@
  */
 import {
   type ConnectPacket,
-  DATA_GHOST_BYTES,
   decodeClientPacket,
   Header,
   headerName,
   ProtocolError,
+  readConnectPose,
 } from "../protocol/mod.ts";
 import type { Clock } from "../clock.ts";
 import type { TcpConnection } from "../net/tcp_connection.ts";
@@ -37,10 +37,7 @@ export function readFirstFrame(payload: Uint8Array): FirstFrame {
     if (!(error instanceof ProtocolError)) throw error;
     return { refusal: "truncated_packet", detail: error.message };
   }
-  // The pose follows header (1), UDP port (2) and the name (4 + length); kept raw, like UPDATEs.
-  const nameLength = new DataView(payload.buffer, payload.byteOffset).getUint32(3);
-  const at = 7 + nameLength;
-  return { connect, pose: payload.slice(at, at + DATA_GHOST_BYTES) };
+  return { connect, pose: readConnectPose(payload) };
 }
 
 /** How a handshake ends. */

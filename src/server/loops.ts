@@ -5,9 +5,8 @@
  * @module
  */
 import {
-  BULK_UPDATE_ENTRY_BYTES,
-  BULK_UPDATE_HEADER_BYTES,
-  FRAME_PREFIX_BYTES,
+  type BulkUpdateEncoder,
+  type EncodedBulkUpdate,
   Header,
   PacketWriter,
 } from "../protocol/mod.ts";
@@ -74,74 +73,6 @@ export interface LoopHost {
   readonly clientCount: number;
   readonly udp: UdpSocket;
   disconnect(client: Client, reason: DisconnectReason): void;
-}
-
-/** What an entry of a bulk UPDATE is made of: a client's id and its raw pose. */
-export type BulkEntrySource = Pick<Client, "id" | "pose">;
-
-/**
- * One tick's bulk UPDATE for a group of clients, encoded once for all of them, in buffers of
- * its own that are never written again: sockets may send them without copying, and keep them
- * until the send completes.
- */
-export interface EncodedBulkUpdate {
-  /** The whole update as one TCP frame (length prefix included), for TCP-only clients. */
-  frame: Uint8Array;
-  /**
-   * The same entries as datagrams of at most `maxDatagramBytes` (whole entries, each a valid
-   * packet with id 0); unsplit, the one datagram is a view of `frame`.
-   */
-  datagrams: Uint8Array[];
-}
-
-/**
- * Builds bulk UPDATEs: `09 | id 0 | count | (id, raw DataGhost)…` for every client of a group
- * including the recipient, in connection order (PROTOCOL.md §3.10). SAR drains every pending
- * datagram each frame and applies entries one by one, so an update split into several datagrams
- * reads exactly like one; splitting keeps large lobbies clear of IP fragmentation.
- */
-export class BulkUpdateEncoder {
-  readonly #writer = new PacketWriter(1024);
-  readonly #entriesPerDatagram: number;
-
-  /** @param maxDatagramBytes 0 for one datagram whatever its size, as the C++ server */
-  constructor(maxDatagramBytes: number) {
-    this.#entriesPerDatagram = maxDatagramBytes === 0 ? Infinity : Math.max(
-      1,
-      Math.floor((maxDatagramBytes - BULK_UPDATE_HEADER_BYTES) / BULK_UPDATE_ENTRY_BYTES),
-    );
-  }
-
-  encode(clients: Iterable<BulkEntrySource>, count: number): EncodedBulkUpdate {
-    const writer = this.#writer.reset().u32(0).u8(Header.UPDATE).u32(0).u32(count);
-    for (const client of clients) writer.u32(client.id).bytes(client.pose);
-    writer.patchU32(0, writer.length - FRAME_PREFIX_BYTES);
-    const frame = writer.toBytes();
-    const payload = frame.subarray(FRAME_PREFIX_BYTES);
-    const perDatagram = this.#entriesPerDatagram;
-    if (count <= perDatagram) return { frame, datagrams: [payload] };
-    const chunks = Math.ceil(count / perDatagram);
-    const buffer = new Uint8Array(
-      chunks * BULK_UPDATE_HEADER_BYTES + count * BULK_UPDATE_ENTRY_BYTES,
-    );
-    const view = new DataView(buffer.buffer);
-    const datagrams: Uint8Array[] = [];
-    let at = 0;
-    for (let first = 0; first < count; first += perDatagram) {
-      const entries = Math.min(perDatagram, count - first);
-      const length = BULK_UPDATE_HEADER_BYTES + entries * BULK_UPDATE_ENTRY_BYTES;
-      buffer[at] = Header.UPDATE; // id 0 is already there: the buffer starts zeroed
-      view.setUint32(at + 5, entries);
-      const from = BULK_UPDATE_HEADER_BYTES + first * BULK_UPDATE_ENTRY_BYTES;
-      buffer.set(
-        payload.subarray(from, from + entries * BULK_UPDATE_ENTRY_BYTES),
-        at + BULK_UPDATE_HEADER_BYTES,
-      );
-      datagrams.push(buffer.subarray(at, at + length));
-      at += length;
-    }
-    return { frame, datagrams };
-  }
 }
 
 /** Clients grouped by map, in connection order within each group. */

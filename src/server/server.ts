@@ -6,6 +6,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import {
+  BulkUpdateEncoder,
   type ConnectPacket,
   DEFAULT_MAX_FRAME_BYTES,
   encodeClientPacket,
@@ -17,7 +18,7 @@ import {
 } from "../protocol/mod.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import { acceptConnections, bindSockets } from "../net/listen.ts";
-import { normalizeIp, parseIp } from "../net/address.ts";
+import { normalizeIp, requireIp } from "../net/address.ts";
 import type { TcpConnection } from "../net/tcp_connection.ts";
 import type { UdpSocket } from "../net/udp_socket.ts";
 import { openUdpSocket } from "../net/udp_backend.ts";
@@ -36,7 +37,6 @@ import type { GhostServerEvents } from "./events.ts";
 import { startHandshake } from "./handshake.ts";
 import {
   BULK_UPDATE_INTERVAL_MS,
-  BulkUpdateEncoder,
   HEARTBEAT_INTERVAL_MS,
   heartbeatRound,
   type LoopHost,
@@ -167,9 +167,11 @@ function checkOptions(options: Required<Omit<GhostServerOptions, "countdown" | "
     const spec = fieldSpec("server", key)!;
     const problem = checkValue(spec, value);
     if (!problem) continue;
-    const rightType = spec.type === "integer"
-      ? typeof value === "number"
-      : typeof value === spec.type;
+    const rightType = spec.type === "boolean"
+      ? typeof value === "boolean"
+      : spec.type === "string"
+      ? typeof value === "string"
+      : typeof value === "number";
     const message = `${option} ${problem}`;
     throw rightType ? new RangeError(message) : new TypeError(message);
   }
@@ -462,7 +464,7 @@ export class GhostServer {
    */
   ban(selector: ClientSelector, message?: string): { ips: string[]; kicked: ClientInfo[] } {
     const ips = "ip" in selector
-      ? [this.#requireIp(selector.ip)]
+      ? [requireIp(selector.ip)]
       : [...new Set(this.#select(selector).map((client) => client.ip))];
     const newlyBanned = ips.filter((ip) => this.#rules.ban(ip));
     for (const ip of newlyBanned) log.info("Banned IP {ip}", { ip });
@@ -477,7 +479,7 @@ export class GhostServer {
    * @throws {TypeError} when `ip` is not an IP literal
    */
   unban(ip: string): boolean {
-    const lifted = this.#rules.unban(this.#requireIp(ip));
+    const lifted = this.#rules.unban(requireIp(ip));
     if (lifted) log.info("Unbanned IP {ip}", { ip });
     return lifted;
   }
@@ -793,15 +795,9 @@ export class GhostServer {
       return clients.filter((client) => client.name === selector.name);
     }
     if ("ip" in selector) {
-      const ip = this.#requireIp(selector.ip);
+      const ip = requireIp(selector.ip);
       return clients.filter((client) => client.ip === ip);
     }
     throw new TypeError("A client selector needs an id, a name or an ip");
-  }
-
-  #requireIp(text: string): string {
-    const ip = typeof text === "string" ? parseIp(text) : undefined;
-    if (ip === undefined) throw new TypeError(`"${text}" is not an IPv4 or IPv6 address`);
-    return ip;
   }
 }
