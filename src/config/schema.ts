@@ -4,7 +4,11 @@
  *
  * @module
  */
-import { BULK_UPDATE_ENTRY_BYTES, BULK_UPDATE_HEADER_BYTES } from "../protocol/mod.ts";
+import {
+  BULK_UPDATE_ENTRY_BYTES,
+  BULK_UPDATE_HEADER_BYTES,
+  DEFAULT_MAX_FRAME_BYTES,
+} from "../protocol/mod.ts";
 
 /**
  * `[server]`: sockets, handshake and acceptance. The meaning and default of each key are in
@@ -195,7 +199,7 @@ export const CONFIG_SCHEMA: ConfigSchema = {
       type: "integer",
       min: 64,
       max: 16777216,
-      default: 65536,
+      default: DEFAULT_MAX_FRAME_BYTES,
       doc: "Largest TCP frame a client may send; larger ones close the connection",
     },
     max_write_queue_bytes: {

@@ -8,7 +8,6 @@ import { getLogger } from "@logtape/logtape";
 import {
   BulkUpdateEncoder,
   type ConnectPacket,
-  DEFAULT_MAX_FRAME_BYTES,
   encodeClientPacket,
   encodeConnectNotification,
   encodeConnectReply,
@@ -26,6 +25,7 @@ import {
   type BulkScope,
   checkValue,
   type Config,
+  defaultConfig,
   fieldSpec,
   type UdpBackendName,
 } from "../config/mod.ts";
@@ -147,6 +147,9 @@ export function optionsFromConfig(config: Config): GhostServerOptions {
   };
 }
 
+/** How long a closing connection may take to flush and be closed by its peer (not in config.toml). */
+const DEFAULT_CLOSE_GRACE_MS = 2000;
+
 /** The `[server]` key of each option, so options obey the same limits as `config.toml`. */
 const OPTION_KEYS = {
   hostname: "hostname",
@@ -238,25 +241,28 @@ export class GhostServer {
    * @throws {TypeError} for a value of the wrong type
    */
   constructor(options: GhostServerOptions = {}) {
+    // Defaults come from the config schema, so a server built in code matches config.toml.
+    const defaults = optionsFromConfig(defaultConfig()) as Required<GhostServerOptions>;
     this.#options = {
-      hostname: options.hostname ?? "0.0.0.0",
-      port: options.port ?? 53000,
-      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 1500,
-      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-      maxWriteQueueBytes: options.maxWriteQueueBytes ?? 1024 * 1024,
-      oneConnectionPerIp: options.oneConnectionPerIp ?? true,
-      explainRefusals: options.explainRefusals ?? true,
-      udpBackend: options.udpBackend ?? "portable",
-      maxDatagramBytes: options.maxDatagramBytes ?? 1200,
-      bulkScope: options.bulkScope ?? "all",
-      closeGraceMs: options.closeGraceMs ?? 2000,
+      hostname: options.hostname ?? defaults.hostname,
+      port: options.port ?? defaults.port,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? defaults.handshakeTimeoutMs,
+      maxFrameBytes: options.maxFrameBytes ?? defaults.maxFrameBytes,
+      maxWriteQueueBytes: options.maxWriteQueueBytes ?? defaults.maxWriteQueueBytes,
+      oneConnectionPerIp: options.oneConnectionPerIp ?? defaults.oneConnectionPerIp,
+      explainRefusals: options.explainRefusals ?? defaults.explainRefusals,
+      udpBackend: options.udpBackend ?? defaults.udpBackend,
+      maxDatagramBytes: options.maxDatagramBytes ?? defaults.maxDatagramBytes,
+      bulkScope: options.bulkScope ?? defaults.bulkScope,
+      closeGraceMs: options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
     };
     checkOptions(this.#options);
     this.#bulkEncoder = new BulkUpdateEncoder(this.#options.maxDatagramBytes);
+    const countdown = defaults.countdown as Required<CountdownOptions>;
     this.#countdownDefaults = {
-      delay: options.countdown?.delay ?? 3,
-      preCommands: options.countdown?.preCommands ?? "",
-      postCommands: options.countdown?.postCommands ?? "",
+      delay: options.countdown?.delay ?? countdown.delay,
+      preCommands: options.countdown?.preCommands ?? countdown.preCommands,
+      postCommands: options.countdown?.postCommands ?? countdown.postCommands,
     };
     encodeCountdownSetup(this.#countdownDefaults); // a bad default fails now, not at the race
     this.#clock = options.clock ?? systemClock;
