@@ -1,5 +1,5 @@
 /**
- * The hot path of every tick: one bulk UPDATE encoding for everyone (PROTOCOL.md §3.10).
+ * The hot path of every tick: one bulk UPDATE encoding for everyone (docs/protocol.md §3.10).
  * Run with `deno task bench`.
  */
 import { BulkUpdateEncoder } from "../src/protocol/mod.ts";

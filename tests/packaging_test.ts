@@ -75,3 +75,38 @@ Deno.test("docker compose publishes the port over TCP and UDP and mounts the con
   assert.match(compose, /- \.\/config\.toml:\/app\/config\.toml:ro/);
   assert.match(compose, /stop_signal: SIGINT/);
 });
+
+Deno.test("no tracked file reads or links a path outside the repository", async () => {
+  const listing = await new Deno.Command("git", {
+    args: ["ls-files", "-z"],
+    cwd: root,
+    stdout: "piped",
+  }).output();
+  const files = new TextDecoder().decode(listing.stdout).split("\0").filter(Boolean);
+  assert.ok(files.length > 20, "git ls-files listed the repository");
+  // A relative path that climbs out of the repository from where it is written, or names the
+  // reference folder that sat beside the first checkouts.
+  const outside =
+    /(?:^|[\s"'`(=[])(?:\.\.\/)+shared\b|\bshared\/(?:PROTOCOL\.md|protocol-vectors\.json)/;
+  const offenders: string[] = [];
+  for (const file of files) {
+    if (/\.(png|jpg|ico|db)$/.test(file)) continue;
+    const text = read(file);
+    text.split("\n").forEach((line, index) => {
+      if (outside.test(line) || climbsOut(file, line)) {
+        offenders.push(`${file}:${index + 1}: ${line.trim()}`);
+      }
+    });
+  }
+  assert.deepEqual(offenders, []);
+});
+
+/** Whether a line names a relative path (in a link, import or URL) that leaves the repository. */
+function climbsOut(file: string, line: string): boolean {
+  const depth = file.split("/").length - 1;
+  for (const match of line.matchAll(/(?:\.\.\/)+/g)) {
+    const ups = match[0].length / 3;
+    if (ups > depth) return true;
+  }
+  return false;
+}

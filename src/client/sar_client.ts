@@ -1,5 +1,5 @@
 /**
- * A client that speaks to the server the way SourceAutoRecord does (PROTOCOL.md §4.1, §5.7):
+ * A client that speaks to the server the way SourceAutoRecord does (docs/protocol.md §4.1, §5.7):
  * CONNECT, the header-less reply, heartbeat answers on the transport they came in on, UPDATE
  * over UDP (or TCP when TCP-only). Used by `deno task client`, the tests and the load
  * generator.
@@ -461,7 +461,7 @@ export class SarClient {
       else this.sendUdpPayload(answer).catch(() => {});
     }
     if (packet.header === Header.STOP_SERVER) {
-      // SAR answers STOP_SERVER by disconnecting itself (PROTOCOL.md §3.5).
+      // SAR answers STOP_SERVER by disconnecting itself (docs/protocol.md §3.5).
       queueMicrotask(() => void this.disconnect());
     }
     this.onPacket(received);

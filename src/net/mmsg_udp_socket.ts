@@ -83,7 +83,7 @@ export interface MmsgUdpSocketOptions {
   /**
    * Largest datagram received whole; larger ones are dropped and counted in
    * {@linkcode MmsgUdpSocket.truncatedDatagrams}. SAR's largest UDP packet, VOICE, is at most
-   * 1045 bytes (PROTOCOL.md §3.16). Default 4096.
+   * 1045 bytes (docs/protocol.md §3.16). Default 4096.
    */
   maxDatagramBytes?: number;
 }

@@ -1,5 +1,5 @@
 /**
- * The bulk UPDATE a server sends every tick (PROTOCOL.md §3.10), encoded once for all its
+ * The bulk UPDATE a server sends every tick (docs/protocol.md §3.10), encoded once for all its
  * recipients, as one TCP frame and as datagrams of bounded size.
  *
  * @module
@@ -34,7 +34,7 @@ export interface EncodedBulkUpdate {
 
 /**
  * Builds bulk UPDATEs: `09 | id 0 | count | (id, raw DataGhost)…` for every client of a group
- * including the recipient, in connection order (PROTOCOL.md §3.10). SAR drains every pending
+ * including the recipient, in connection order (docs/protocol.md §3.10). SAR drains every pending
  * datagram each frame and applies entries one by one, so an update split into several datagrams
  * reads exactly like one; splitting keeps large lobbies clear of IP fragmentation.
  *

@@ -1,5 +1,5 @@
 /**
- * DataGhost constants and the packed view-offset/grounded byte (PROTOCOL.md §1.1).
+ * DataGhost constants and the packed view-offset/grounded byte (docs/protocol.md §1.1).
  *
  * @module
  */

@@ -1,12 +1,12 @@
 /**
  * The header byte that starts every packet except the connect reply
- * (PROTOCOL.md §1.2).
+ * (docs/protocol.md §1.2).
  *
  * @module
  */
 
 /**
- * Header values of the SAR ghost protocol (PROTOCOL.md §1.2). Packets name their kind with
+ * Header values of the SAR ghost protocol (docs/protocol.md §1.2). Packets name their kind with
  * these, so a `switch` on `packet.header` narrows a decoded packet to its exact shape.
  *
  * @example

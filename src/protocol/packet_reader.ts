@@ -1,5 +1,5 @@
 /**
- * Sequential reader over one packet's bytes, with sf::Packet's encodings (PROTOCOL.md §1).
+ * Sequential reader over one packet's bytes, with sf::Packet's encodings (docs/protocol.md §1).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Growable writer producing sf::Packet's encodings (PROTOCOL.md §1).
+ * Growable writer producing sf::Packet's encodings (docs/protocol.md §1).
  *
  * @module
  */

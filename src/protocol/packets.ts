@@ -1,5 +1,5 @@
 /**
- * Typed encode and decode of every packet, in both directions (PROTOCOL.md §3).
+ * Typed encode and decode of every packet, in both directions (docs/protocol.md §3).
  *
  * Payloads here never include the TCP length prefix; see `tcp_framing.ts` for that.
  *
@@ -13,7 +13,7 @@ import type { Color, DataGhost, Vec3 } from "./types.ts";
 import { DATA_GHOST_BYTES } from "./data_ghost.ts";
 
 /**
- * Bytes of a bulk UPDATE before its entries: header, id 0, entry count (PROTOCOL.md §3.10).
+ * Bytes of a bulk UPDATE before its entries: header, id 0, entry count (docs/protocol.md §3.10).
  *
  * @example How many entries fit in a 1200-byte datagram
  * ```ts
@@ -25,7 +25,7 @@ import { DATA_GHOST_BYTES } from "./data_ghost.ts";
 export const BULK_UPDATE_HEADER_BYTES = 9;
 
 /**
- * Bytes of one bulk UPDATE entry: u32 id and a raw DataGhost (PROTOCOL.md §3.10).
+ * Bytes of one bulk UPDATE entry: u32 id and a raw DataGhost (docs/protocol.md §3.10).
  *
  * @example
  * ```ts
@@ -37,7 +37,7 @@ export const BULK_UPDATE_HEADER_BYTES = 9;
 export const BULK_UPDATE_ENTRY_BYTES: number = 4 + DATA_GHOST_BYTES;
 
 /**
- * `ticks` value meaning "no split information" in MAP_CHANGE (PROTOCOL.md §3.6). SAR sends it
+ * `ticks` value meaning "no split information" in MAP_CHANGE (docs/protocol.md §3.6). SAR sends it
  * after a plain map load, so only other values are split times.
  *
  * @example
@@ -55,7 +55,7 @@ export const BULK_UPDATE_ENTRY_BYTES: number = 4 + DATA_GHOST_BYTES;
 export const NO_SPLIT_TICKS = 0xffffffff;
 
 /**
- * VOICE's Steam message type, `k_EMsgVoiceChatData` (PROTOCOL.md §3.16): the only value SAR
+ * VOICE's Steam message type, `k_EMsgVoiceChatData` (docs/protocol.md §3.16): the only value SAR
  * sends.
  *
  * @example
@@ -155,7 +155,7 @@ export interface NonePacket {
 }
 
 /**
- * Client→server PING (PROTOCOL.md §3.1); the server answers with a {@linkcode PingEchoPacket}
+ * Client→server PING (docs/protocol.md §3.1); the server answers with a {@linkcode PingEchoPacket}
  * over TCP. Examples for the client packets are on {@linkcode ClientPacket}.
  */
 export interface PingPacket {
@@ -166,7 +166,7 @@ export interface PingPacket {
 }
 
 /**
- * Server→client answer to PING: the header byte alone (PROTOCOL.md §3.1). Examples for the
+ * Server→client answer to PING: the header byte alone (docs/protocol.md §3.1). Examples for the
  * server packets are on {@linkcode ServerPacket}.
  */
 export interface PingEchoPacket {
@@ -175,7 +175,7 @@ export interface PingEchoPacket {
 }
 
 /**
- * Client→server CONNECT, the first frame of every connection (PROTOCOL.md §3.3.1). It has no
+ * Client→server CONNECT, the first frame of every connection (docs/protocol.md §3.3.1). It has no
  * id: the server assigns one in the {@linkcode ConnectReply}.
  *
  * @example
@@ -226,7 +226,7 @@ export interface ConnectPacket {
 }
 
 /**
- * Server→existing clients: a new client joined; no tcp_only byte (PROTOCOL.md §3.3.3).
+ * Server→existing clients: a new client joined; no tcp_only byte (docs/protocol.md §3.3.3).
  * Examples for the server packets are on {@linkcode ServerPacket}.
  */
 export interface ConnectNotificationPacket extends GhostInfo {
@@ -235,7 +235,7 @@ export interface ConnectNotificationPacket extends GhostInfo {
 }
 
 /**
- * The header-less first frame the server sends to a new client (PROTOCOL.md §3.3.2).
+ * The header-less first frame the server sends to a new client (docs/protocol.md §3.3.2).
  *
  * @example
  * ```ts
@@ -253,7 +253,7 @@ export interface ConnectReply {
 }
 
 /**
- * DISCONNECT in either direction (PROTOCOL.md §3.4). Examples are on {@linkcode ClientPacket}
+ * DISCONNECT in either direction (docs/protocol.md §3.4). Examples are on {@linkcode ClientPacket}
  * and {@linkcode ServerPacket}.
  */
 export interface DisconnectPacket {
@@ -264,7 +264,7 @@ export interface DisconnectPacket {
 }
 
 /**
- * STOP_SERVER: ignored when received; sent (id 0) on graceful shutdown (PROTOCOL.md §3.5).
+ * STOP_SERVER: ignored when received; sent (id 0) on graceful shutdown (docs/protocol.md §3.5).
  * SAR answers it by disconnecting, which is why a stopping server sends it.
  */
 export interface StopServerPacket {
@@ -275,7 +275,7 @@ export interface StopServerPacket {
 }
 
 /**
- * MAP_CHANGE; SARs before April 2022 sent no tick fields (PROTOCOL.md §3.6). Encoding writes
+ * MAP_CHANGE; SARs before April 2022 sent no tick fields (docs/protocol.md §3.6). Encoding writes
  * the tick fields when either is set, filling the other with {@linkcode NO_SPLIT_TICKS}.
  *
  * @example
@@ -307,7 +307,7 @@ export interface MapChangePacket {
 }
 
 /**
- * HEART_BEAT in any direction (PROTOCOL.md §3.7). A client answers each one with the same
+ * HEART_BEAT in any direction (docs/protocol.md §3.7). A client answers each one with the same
  * token, on the transport it arrived on. Examples are on {@linkcode ClientPacket}.
  */
 export interface HeartBeatPacket {
@@ -320,7 +320,7 @@ export interface HeartBeatPacket {
 }
 
 /**
- * MESSAGE: chat from a client, or from the server with id 0 (PROTOCOL.md §3.8). Examples are
+ * MESSAGE: chat from a client, or from the server with id 0 (docs/protocol.md §3.8). Examples are
  * on {@linkcode ClientPacket} and {@linkcode ServerPacket}.
  */
 export interface MessagePacket {
@@ -333,7 +333,7 @@ export interface MessagePacket {
 }
 
 /**
- * Client→server COUNTDOWN confirm; SAR sends step 1 (PROTOCOL.md §3.9). Examples for the
+ * Client→server COUNTDOWN confirm; SAR sends step 1 (docs/protocol.md §3.9). Examples for the
  * client packets are on {@linkcode ClientPacket}.
  */
 export interface CountdownConfirmPacket {
@@ -346,7 +346,7 @@ export interface CountdownConfirmPacket {
 }
 
 /**
- * Server→all COUNTDOWN setup (step 0) (PROTOCOL.md §3.9).
+ * Server→all COUNTDOWN setup (step 0) (docs/protocol.md §3.9).
  * {@linkcode GhostServer.startCountdown} sends it; build one yourself only to speak the
  * protocol without the server.
  *
@@ -381,7 +381,7 @@ export interface CountdownSetupPacket {
 }
 
 /**
- * Server→client COUNTDOWN with a non-zero step; step 1 is "go" (PROTOCOL.md §3.9). Examples
+ * Server→client COUNTDOWN with a non-zero step; step 1 is "go" (docs/protocol.md §3.9). Examples
  * for the server packets are on {@linkcode ServerPacket}.
  */
 export interface CountdownStepPacket {
@@ -394,7 +394,7 @@ export interface CountdownStepPacket {
 }
 
 /**
- * Client→server UPDATE with the sender's pose (PROTOCOL.md §3.10). The server stores it and
+ * Client→server UPDATE with the sender's pose (docs/protocol.md §3.10). The server stores it and
  * relays it only inside the next {@linkcode BulkUpdatePacket}. An example is on
  * {@linkcode DataGhost}.
  */
@@ -416,7 +416,7 @@ export interface BulkUpdateEntry {
 }
 
 /**
- * Server→client bulk UPDATE (id 0) with every client's pose (PROTOCOL.md §3.10). SAR ignores
+ * Server→client bulk UPDATE (id 0) with every client's pose (docs/protocol.md §3.10). SAR ignores
  * an UPDATE with any other id.
  *
  * @example
@@ -442,7 +442,7 @@ export interface BulkUpdatePacket {
 }
 
 /**
- * SPEEDRUN_FINISH with a formatted time such as `1:23.456` (PROTOCOL.md §3.11). Plugins see
+ * SPEEDRUN_FINISH with a formatted time such as `1:23.456` (docs/protocol.md §3.11). Plugins see
  * it as the `speedrunFinish` event. Examples are on {@linkcode ClientPacket}.
  */
 export interface SpeedrunFinishPacket {
@@ -455,7 +455,7 @@ export interface SpeedrunFinishPacket {
 }
 
 /**
- * MODEL_CHANGE, sent by `ghost_prop_model` (PROTOCOL.md §3.12). Examples are on
+ * MODEL_CHANGE, sent by `ghost_prop_model` (docs/protocol.md §3.12). Examples are on
  * {@linkcode ClientPacket}.
  */
 export interface ModelChangePacket {
@@ -468,7 +468,7 @@ export interface ModelChangePacket {
 }
 
 /**
- * COLOR_CHANGE, sent by `ghost_set_color` (PROTOCOL.md §3.13). Examples are on
+ * COLOR_CHANGE, sent by `ghost_set_color` (docs/protocol.md §3.13). Examples are on
  * {@linkcode ClientPacket}.
  */
 export interface ColorChangePacket {
@@ -481,7 +481,7 @@ export interface ColorChangePacket {
 }
 
 /**
- * TAUNT; SAR's only animation is `wave` (PROTOCOL.md §3.14). Examples are on
+ * TAUNT; SAR's only animation is `wave` (docs/protocol.md §3.14). Examples are on
  * {@linkcode ClientPacket}.
  */
 export interface TauntPacket {
@@ -494,7 +494,7 @@ export interface TauntPacket {
 }
 
 /**
- * LOCATOR ping on a surface, sent by `ghost_locator` (PROTOCOL.md §3.15). Examples are on
+ * LOCATOR ping on a surface, sent by `ghost_locator` (docs/protocol.md §3.15). Examples are on
  * {@linkcode ClientPacket}.
  */
 export interface LocatorPacket {
@@ -509,7 +509,7 @@ export interface LocatorPacket {
 }
 
 /**
- * VOICE: after the id, Steam's 16-byte little-endian header and `data` (PROTOCOL.md §3.16).
+ * VOICE: after the id, Steam's 16-byte little-endian header and `data` (docs/protocol.md §3.16).
  * Decoding fails when the header's length runs past the packet, which SAR would trust. An
  * example is on {@linkcode VOICE_MESSAGE_TYPE}.
  */
@@ -864,7 +864,7 @@ export function decodeClientPacket(bytes: Uint8Array): ClientPacket {
 
 /**
  * The raw 25-byte DataGhost of a CONNECT payload, for a server that stores and forwards poses
- * unchanged (PROTOCOL.md §1.1), as it does with UPDATEs.
+ * unchanged (docs/protocol.md §1.1), as it does with UPDATEs.
  *
  * @example
  * ```ts

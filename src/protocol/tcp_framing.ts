@@ -1,5 +1,5 @@
 /**
- * TCP framing: u32 big-endian payload length, then the payload (PROTOCOL.md §2.1).
+ * TCP framing: u32 big-endian payload length, then the payload (docs/protocol.md §2.1).
  *
  * @module
  */

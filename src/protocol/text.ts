@@ -1,5 +1,5 @@
 /**
- * SFML strings are bytes (PROTOCOL.md §1): SAR sends whatever the game holds, normally UTF-8,
+ * SFML strings are bytes (docs/protocol.md §1): SAR sends whatever the game holds, normally UTF-8,
  * and the C++ server stores and forwards those bytes untouched. Decoding them as plain UTF-8
  * would replace invalid sequences with U+FFFD and change the bytes later clients receive, and
  * could make two different map names compare equal. So decoding is lossless: valid UTF-8 reads

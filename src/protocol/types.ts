@@ -1,5 +1,5 @@
 /**
- * Value types carried by packets (PROTOCOL.md §1.1).
+ * Value types carried by packets (docs/protocol.md §1.1).
  *
  * @module
  */

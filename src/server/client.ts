@@ -67,19 +67,19 @@ export class Client {
   readonly spectator: boolean;
   readonly connectedAt = new Date();
   readonly udp: UdpEndpoint;
-  /** The latest DataGhost exactly as received (stored and forwarded raw, PROTOCOL.md §1.1). */
+  /** The latest DataGhost exactly as received (stored and forwarded raw, docs/protocol.md §1.1). */
   readonly pose = new Uint8Array(DATA_GHOST_BYTES);
-  /** This client's UDP keep-alive, built once: `06 | id | 0` (PROTOCOL.md §5.2). */
+  /** This client's UDP keep-alive, built once: `06 | id | 0` (docs/protocol.md §5.2). */
   readonly udpKeepAlive: Uint8Array;
   name: string;
   model: string;
   map: string;
   color: Color;
-  /** Token of the latest TCP heartbeat, and the two-miss state (PROTOCOL.md §5.1). */
+  /** Token of the latest TCP heartbeat, and the two-miss state (docs/protocol.md §5.1). */
   heartbeatToken = 0;
   heartbeatReturned = true;
   missedLastHeartbeat = false;
-  /** When the last LOCATOR was relayed (PROTOCOL.md §3.15). */
+  /** When the last LOCATOR was relayed (docs/protocol.md §3.15). */
   lastLocatorAt = -Infinity;
 
   constructor(id: number, connection: TcpConnection, connect: ConnectPacket, rawPose: Uint8Array) {

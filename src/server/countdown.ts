@@ -1,5 +1,5 @@
 /**
- * Countdown setup (PROTOCOL.md §3.9, §5.5). The "go" answer to each confirm is in `relay.ts`.
+ * Countdown setup (docs/protocol.md §3.9, §5.5). The "go" answer to each confirm is in `relay.ts`.
  *
  * @module
  */
@@ -35,7 +35,7 @@ export interface CountdownOptions {
   postCommands?: string;
 }
 
-/** Strips line endings an operator's input may carry (PROTOCOL.md §7 #17: GS sent them on). */
+/** Strips line endings an operator's input may carry (docs/protocol.md §7 #17: GS sent them on). */
 export function stripLineEndings(text: string): string {
   return text.replace(/[\r\n]+$/g, "").replace(/^[\r\n]+/g, "");
 }

@@ -1,5 +1,5 @@
 /**
- * The server's timed loops (PROTOCOL.md §5.1–5.3): bulk UPDATE every 50 ms, UDP keep-alive
+ * The server's timed loops (docs/protocol.md §5.1–5.3): bulk UPDATE every 50 ms, UDP keep-alive
  * every 1 s, TCP heartbeat every 5 s with the two-miss rule.
  *
  * @module
@@ -97,7 +97,7 @@ function sendToGroup(host: LoopHost, group: Iterable<Client>, update: EncodedBul
 }
 
 /**
- * One bulk UPDATE tick: UDP to most clients, TCP to TCP-only ones (PROTOCOL.md §5.3). With
+ * One bulk UPDATE tick: UDP to most clients, TCP to TCP-only ones (docs/protocol.md §5.3). With
  * `scope` "same_map" each map gets its own update, encoded once for everyone on it.
  */
 export function sendBulkUpdate(host: LoopHost, encoder: BulkUpdateEncoder, scope: BulkScope): void {

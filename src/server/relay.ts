@@ -1,5 +1,5 @@
 /**
- * What the server does with each packet a client sends (PROTOCOL.md §3.0): identity checks,
+ * What the server does with each packet a client sends (docs/protocol.md §3.0): identity checks,
  * then store, relay the original bytes, answer, or ignore.
  *
  * @module
@@ -22,7 +22,7 @@ import type { DisconnectReason } from "./reasons.ts";
 
 const log = getLogger(["ghosting", "server"]);
 
-/** LOCATOR pings relayed at most once per this many ms per client (PROTOCOL.md §3.15). */
+/** LOCATOR pings relayed at most once per this many ms per client (docs/protocol.md §3.15). */
 export const LOCATOR_INTERVAL_MS = 100;
 
 /** Bytes of an UPDATE from a client: header, id, DataGhost. */
@@ -66,7 +66,7 @@ function relayToOthersOnMap(host: RelayHost, sender: Client, payload: Uint8Array
 
 /**
  * A frame from a client's TCP connection. The id of every packet must be the connection's own
- * (PROTOCOL.md §7 #4: stricter than the C++ server's same-IP check, and the same when one
+ * (docs/protocol.md §7 #4: stricter than the C++ server's same-IP check, and the same when one
  * connection per IP is enforced).
  */
 export function handleTcpPacket(host: RelayHost, client: Client, payload: Uint8Array): void {
@@ -164,7 +164,7 @@ export function handleDatagram(
 function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via: Via): void {
   const header = payload[0];
   if (header === Header.UPDATE) {
-    // The hot path: stored raw without decoding or allocating (PROTOCOL.md §3.10).
+    // The hot path: stored raw without decoding or allocating (docs/protocol.md §3.10).
     if (payload.length < UPDATE_BYTES) {
       return host.drop({
         ip: client.ip,
@@ -198,7 +198,7 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
       host.disconnect(client, "client_disconnect");
       return;
     case Header.STOP_SERVER:
-      // Any client could stop the 2024 C++ server this way (PROTOCOL.md §3.5); ignored since.
+      // Any client could stop the 2024 C++ server this way (docs/protocol.md §3.5); ignored since.
       host.drop({
         ip: client.ip,
         via,
@@ -280,7 +280,7 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
       return;
     }
     case Header.VOICE:
-      // Arrives over UDP mostly, always relayed over TCP (PROTOCOL.md §3.16).
+      // Arrives over UDP mostly, always relayed over TCP (docs/protocol.md §3.16).
       relayToOthersOnMap(host, client, payload);
       return;
   }

@@ -665,7 +665,7 @@ export class GhostServer {
     return false;
   }
 
-  /** Acceptance rules, then the reply, the notifications, and registration (PROTOCOL.md §4.2). */
+  /** Acceptance rules, then the reply, the notifications, and registration (docs/protocol.md §4.2). */
   #admit(connection: TcpConnection, connect: ConnectPacket, pose: Uint8Array): boolean {
     const ip = connection.remoteIp;
     const refusal = this.#rules.check(ip, this.#ipConnected(ip), connect.name, connect.spectator);

@@ -1,5 +1,5 @@
 /**
- * Where a client's UDP traffic comes from and goes to (PROTOCOL.md §2.3, hardened).
+ * Where a client's UDP traffic comes from and goes to (docs/protocol.md §2.3, hardened).
  *
  * The C++ server moves a client's UDP port to the source port of any datagram from the client's
  * IP, so anyone sharing that IP could steal the stream. Here the endpoint only moves when the

@@ -1,4 +1,4 @@
-/** Loads the byte-exact frames of `../shared/protocol-vectors.json` (PROTOCOL.md §10). */
+/** Loads the byte-exact frames of `tests/fixtures/protocol_vectors.json` (docs/protocol.md §10). */
 
 export interface ProtocolVector {
   id: string;
@@ -10,7 +10,7 @@ export interface ProtocolVector {
   payload: Uint8Array;
 }
 
-const path = new URL("../../../shared/protocol-vectors.json", import.meta.url);
+const path = new URL("../fixtures/protocol_vectors.json", import.meta.url);
 
 export function hexToBytes(hex: string): Uint8Array {
   const clean = hex.replace(/\s+/g, "");

@@ -1,4 +1,4 @@
-/** Strings are bytes: decoding and encoding round-trip any byte sequence (PROTOCOL.md §1). */
+/** Strings are bytes: decoding and encoding round-trip any byte sequence (docs/protocol.md §1). */
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { decodeText, encodeText } from "../../src/protocol/mod.ts";

@@ -1,6 +1,6 @@
 /**
- * Every frame of ../shared/protocol-vectors.json is produced byte for byte by the encoder and
- * decoded back to the same values (PROTOCOL.md §10).
+ * Every frame of tests/fixtures/protocol_vectors.json is produced byte for byte by the encoder and
+ * decoded back to the same values (docs/protocol.md §10).
  */
 import assert from "node:assert/strict";
 import {

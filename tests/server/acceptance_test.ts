@@ -1,5 +1,5 @@
 /**
- * Acceptance rules (PROTOCOL.md §4.2) and how refusals look to SAR, with and without
+ * Acceptance rules (docs/protocol.md §4.2) and how refusals look to SAR, with and without
  * `explain_refusals`.
  */
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-/** The countdown flow (PROTOCOL.md §3.9, §5.5). */
+/** The countdown flow (docs/protocol.md §3.9, §5.5). */
 import assert from "node:assert/strict";
 import { encodeFrame, Header } from "../../src/protocol/mod.ts";
 import { ConnectionRefusedError } from "../../src/client/sar_client.ts";

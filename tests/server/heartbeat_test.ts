@@ -1,4 +1,4 @@
-/** TCP heartbeat every 5 s with the two-miss rule (PROTOCOL.md §5.1). */
+/** TCP heartbeat every 5 s with the two-miss rule (docs/protocol.md §5.1). */
 import assert from "node:assert/strict";
 import { encodeClientPacket, Header, zeroDataGhost } from "../../src/protocol/mod.ts";
 import { HEARTBEAT_INTERVAL_MS } from "../../src/server/loops.ts";

@@ -1,5 +1,5 @@
 /**
- * Relay targets of every packet type (PROTOCOL.md §3.0), over real sockets. Absence is proven
+ * Relay targets of every packet type (docs/protocol.md §3.0), over real sockets. Absence is proven
  * without sleeping: each client's TCP stream is ordered, so when a packet that is relayed to
  * everyone arrives first, a packet sent before it was not relayed.
  */

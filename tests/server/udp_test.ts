@@ -1,5 +1,5 @@
 /**
- * Bulk delivery per transport, the UDP endpoint rule (PROTOCOL.md §2.3, hardened) and UDP
+ * Bulk delivery per transport, the UDP endpoint rule (docs/protocol.md §2.3, hardened) and UDP
  * impersonation.
  */
 import assert from "node:assert/strict";

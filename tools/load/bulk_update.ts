@@ -1,5 +1,5 @@
 /**
- * Reading bulk UPDATEs (`09 | id 0 | u32 count | count × (u32 id, 25-byte pose)`, PROTOCOL.md
+ * Reading bulk UPDATEs (`09 | id 0 | u32 count | count × (u32 id, 25-byte pose)`, docs/protocol.md
  * §3.10) as they arrive at one load client: counting ticks and measuring how stale the other
  * players' poses are, without allocating anything per entry.
  *

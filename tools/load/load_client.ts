@@ -1,5 +1,5 @@
 /**
- * One light SAR-like client for load tests (PROTOCOL.md §4.1, §5.4, §5.7): CONNECT from its
+ * One light SAR-like client for load tests (docs/protocol.md §4.1, §5.4, §5.7): CONNECT from its
  * own loopback address, UPDATE every few ms, heartbeat answers on the transport they came in
  * on, bulk updates read in place. Unlike `src/client/sar_client.ts` it keeps no inbox and
  * decodes only the rare packets, so hundreds of them can run next to the server.
@@ -316,7 +316,7 @@ export class LoadClient {
         }
         return;
       case Header.STOP_SERVER:
-        // SAR answers by disconnecting itself (PROTOCOL.md §3.5); still a drop for the report.
+        // SAR answers by disconnecting itself (docs/protocol.md §3.5); still a drop for the report.
         this.#lastServerMessage = "STOP_SERVER";
         if (!this.#closing) {
           this.#socket.end(
