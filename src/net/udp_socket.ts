@@ -85,7 +85,7 @@ export class DenoUdpSocket implements UdpSocket {
     onDatagram: DatagramHandler,
     options: DenoUdpSocketOptions = {},
   ): DenoUdpSocket {
-    // hostname is always passed: some Deno versions default UDP to 127.0.0.1 (docs/protocol.md §8).
+    // hostname is always passed: some Deno versions default UDP to 127.0.0.1 (docs/protocol.md §2.2).
     const socket = new DenoUdpSocket(
       Deno.listenDatagram({ hostname, port, transport: "udp" }),
       onDatagram,

@@ -40,7 +40,7 @@ export interface WhitelistEntries {
 
 /**
  * Names (case-insensitive) and IPs allowed in while enabled. Names and IPs are kept apart, so
- * a name that looks like an IP never collides with an IP entry (docs/protocol.md §7 #19). As in the
+ * a name that looks like an IP never collides with an IP entry (docs/protocol.md §7.14). As in the
  * C++ server, an enabled whitelist with no entries lets nobody in.
  */
 export class Whitelist {

@@ -35,7 +35,10 @@ export interface CountdownOptions {
   postCommands?: string;
 }
 
-/** Strips line endings an operator's input may carry (docs/protocol.md §7 #17: GS sent them on). */
+/**
+ * Strips line endings an operator's input may carry (docs/protocol.md §7.12: the C++ server sent
+ * them on to every client).
+ */
 export function stripLineEndings(text: string): string {
   return text.replace(/[\r\n]+$/g, "").replace(/^[\r\n]+/g, "");
 }

@@ -1,5 +1,5 @@
 /**
- * The first frame of a connection (docs/protocol.md §4.2 steps 3–4), hardened per §7 #6–7: the
+ * The first frame of a connection (docs/protocol.md §4.2 steps 3–4), hardened per §7.6 and §7.7: the
  * wait is a timer, not a blocking read, and the frame must be a complete CONNECT.
  *
  * @module

@@ -66,7 +66,7 @@ function relayToOthersOnMap(host: RelayHost, sender: Client, payload: Uint8Array
 
 /**
  * A frame from a client's TCP connection. The id of every packet must be the connection's own
- * (docs/protocol.md §7 #4: stricter than the C++ server's same-IP check, and the same when one
+ * (docs/protocol.md §7.4: stricter than the C++ server's same-IP check, and the same when one
  * connection per IP is enforced).
  */
 export function handleTcpPacket(host: RelayHost, client: Client, payload: Uint8Array): void {

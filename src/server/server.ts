@@ -564,7 +564,7 @@ export class GhostServer {
     return removed;
   }
 
-  /** Disconnects every client not on the whitelist (every one of them, §7 #18). */
+  /** Disconnects every client not on the whitelist (every one of them: docs/protocol.md §7.13). */
   kickNotWhitelisted(message?: string): ClientInfo[] {
     const whitelist = this.#rules.whitelist;
     const outside = [...this.#clients.values()].filter((client) =>
@@ -736,7 +736,7 @@ export class GhostServer {
   }
 
   /**
-   * Removes one client (by connection, never by IP: §7 #1) and tells everyone remaining.
+   * Removes one client (by connection, never by IP: docs/protocol.md §7.1) and tells everyone remaining.
    * Kicked, banned and timed-out players read why first when explaining is on.
    */
   #disconnect(client: Client, reason: DisconnectReason, message?: string): void {

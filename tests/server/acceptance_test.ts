@@ -171,7 +171,7 @@ Deno.test("whitelist: names match case-insensitively, IPs exactly; an empty enab
     t.server.whitelistAdd({ ip: address });
     const byIp = await t.connect("Zed", { localAddress: address });
     assert.deepEqual([alice.id, byIp.id], [1, 2]);
-    // A name that looks like an IP is a name, not an IP entry (§7 #19).
+    // A name that looks like an IP is a name, not an IP entry (docs/protocol.md §7.14).
     t.server.whitelistAdd({ name: "127.0.0.99" });
     await assert.rejects(t.connect("Eve", { localAddress: "127.0.0.99" }), ConnectionRefusedError);
     assert.deepEqual(t.server.whitelist(), {
@@ -184,7 +184,7 @@ Deno.test("whitelist: names match case-insensitively, IPs exactly; an empty enab
   });
 });
 
-Deno.test("kicking everyone off the whitelist spares no one, even neighbours in the list (§7 #18)", async () => {
+Deno.test("kicking everyone off the whitelist spares no one, even neighbours in the list (§7.13)", async () => {
   await withServer({}, async (t) => {
     const names = ["In1", "Out1", "Out2", "In2", "Out3"];
     for (const name of names) await t.connect(name);

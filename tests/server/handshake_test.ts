@@ -1,4 +1,4 @@
-/** The handshake (docs/protocol.md §4.2) and its hardening (§7 #6–7). */
+/** The handshake (docs/protocol.md §4.2) and its hardening (§7.6, §7.7). */
 import assert from "node:assert/strict";
 import {
   decodeConnectReply,

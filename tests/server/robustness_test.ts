@@ -1,5 +1,5 @@
 /**
- * Bad input from one client never harms anyone else (docs/protocol.md §7 #4, #6, #7): partial and
+ * Bad input from one client never harms anyone else (docs/protocol.md §7.4, §7.6, §7.7): partial and
  * huge frames, garbage, impersonation, a reader that stops reading.
  */
 import assert from "node:assert/strict";
