@@ -76,7 +76,8 @@ Deno.test("docker compose publishes the port over TCP and UDP and mounts the con
   assert.match(compose, /stop_signal: SIGINT/);
 });
 
-Deno.test("no tracked file reads or links a path outside the repository", async () => {
+/** Text files tracked by git (binary formats left out). */
+async function trackedTextFiles(): Promise<string[]> {
   const listing = await new Deno.Command("git", {
     args: ["ls-files", "-z"],
     cwd: root,
@@ -84,13 +85,17 @@ Deno.test("no tracked file reads or links a path outside the repository", async 
   }).output();
   const files = new TextDecoder().decode(listing.stdout).split("\0").filter(Boolean);
   assert.ok(files.length > 20, "git ls-files listed the repository");
+  return files.filter((file) => !/\.(png|jpg|ico|db)$/.test(file));
+}
+
+Deno.test("no tracked file reads or links a path outside the repository", async () => {
+  const files = await trackedTextFiles();
   // A relative path that climbs out of the repository from where it is written, or names the
   // reference folder that sat beside the first checkouts.
   const outside =
     /(?:^|[\s"'`(=[])(?:\.\.\/)+shared\b|\bshared\/(?:PROTOCOL\.md|protocol-vectors\.json)/;
   const offenders: string[] = [];
   for (const file of files) {
-    if (/\.(png|jpg|ico|db)$/.test(file)) continue;
     const text = read(file);
     text.split("\n").forEach((line, index) => {
       if (outside.test(line) || climbsOut(file, line)) {
@@ -110,3 +115,35 @@ function climbsOut(file: string, line: string): boolean {
   }
   return false;
 }
+
+/** Section numbers of docs/protocol.md, from its headings (`## 3. …`, `### 3.16 …`). */
+function protocolSections(): Set<string> {
+  const headings = read("docs/protocol.md").matchAll(/^#{2,4} (\d+(?:\.\d+)*)\.? /gm);
+  return new Set([...headings].map((match) => match[1]));
+}
+
+Deno.test("docs/protocol.md has the sections code comments rely on", () => {
+  const sections = protocolSections();
+  const required = [
+    ...["1", "1.1", "1.2", "2", "2.1", "2.2", "2.3", "3", "3.0", "3.3.1", "3.3.2", "3.3.3"],
+    ...Array.from({ length: 16 }, (_, i) => `3.${i + 1}`),
+    ...["4", "4.1", "4.2", "5", "5.1", "5.2", "5.3", "5.4", "5.5", "5.6", "6", "7", "8", "10"],
+  ];
+  assert.deepEqual(required.filter((section) => !sections.has(section)), []);
+});
+
+Deno.test("every § cited in the repository is a heading of docs/protocol.md, and README links it", async () => {
+  // In this repository "§" always means a section of docs/protocol.md, in the document itself
+  // too, and a citation may wrap onto the next line ("docs/protocol.md\n * §3.10").
+  const sections = protocolSections();
+  const wrong: string[] = [];
+  for (const file of await trackedTextFiles()) {
+    for (const match of read(file).matchAll(/§(\d+(?:\.\d+)*)( #\d+)?/g)) {
+      // An item number after a section ("7 #18") would pass as section 7 while pointing at an
+      // item the document does not number.
+      if (!sections.has(match[1]) || match[2]) wrong.push(`${file}: ${match[0]}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+  assert.match(read("README.md"), /\]\(docs\/protocol\.md(#[\w-]+)?\)/);
+});
