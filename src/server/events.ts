@@ -37,10 +37,10 @@ export type Actor = "console" | "api" | "server" | (string & Record<never, never
  * ```ts
  * import type { GhostServer, WhitelistChange } from "@ghosting/server";
  *
- * const describe = (change: WhitelistChange): string =>
- *   change.action === "enable" || change.action === "disable"
- *     ? `whitelist ${change.action}d`
- *     : `${change.action} ${"name" in change.entry ? change.entry.name : change.entry.ip}`;
+ * function describe(change: WhitelistChange): string {
+ *   if (!("entry" in change)) return `whitelist ${change.action}d`;
+ *   return `${change.action} ${"name" in change.entry ? change.entry.name : change.entry.ip}`;
+ * }
  *
  * function audit(server: GhostServer) {
  *   server.on("whitelistChange", (event) => console.log(event.actor, describe(event)));

@@ -221,11 +221,13 @@ export interface ServerStatus {
   startedAt: string | null;
   /** Milliseconds since start (on the server's clock); 0 before. */
   uptimeMs: number;
-  /** Address and port listened on (port 0 before start). */
+  /** Address listened on. */
   hostname: string;
+  /** Port listened on; 0 before start. */
   port: number;
-  /** Connected players and spectators. */
+  /** Connected players. */
   players: number;
+  /** Connected spectators. */
   spectators: number;
   /** Whether new players and spectators are accepted. */
   accepting: { players: boolean; spectators: boolean };
