@@ -129,30 +129,24 @@ export type ClientSelector = { id: number } | { name: string } | { ip: string };
  * ```
  */
 export function optionsFromConfig(config: Config): GhostServerOptions {
-  const { server, countdown } = config;
-  return {
-    hostname: server.hostname,
-    port: server.port,
-    handshakeTimeoutMs: server.handshake_timeout_ms,
-    maxFrameBytes: server.max_frame_bytes,
-    maxWriteQueueBytes: server.max_write_queue_bytes,
-    oneConnectionPerIp: server.one_connection_per_ip,
-    explainRefusals: server.explain_refusals,
-    udpBackend: server.udp_backend,
-    maxDatagramBytes: server.max_datagram_bytes,
-    bulkScope: server.bulk_scope,
-    countdown: {
-      delay: countdown.delay,
-      preCommands: countdown.pre_commands,
-      postCommands: countdown.post_commands,
-    },
-  };
+  const options: Record<string, unknown> = {};
+  for (const [option, key] of Object.entries(OPTION_KEYS)) options[option] = config.server[key];
+  const countdown: Record<string, unknown> = {};
+  for (const [option, key] of Object.entries(COUNTDOWN_KEYS)) {
+    countdown[option] = config.countdown[key];
+  }
+  return { ...options as ServerOptions, countdown: countdown as Required<CountdownOptions> };
 }
 
 /** How long a closing connection may take to flush and be closed by its peer (not in config.toml). */
 const DEFAULT_CLOSE_GRACE_MS = 2000;
 
-/** The `[server]` key of each option, so options obey the same limits as `config.toml`. */
+/**
+ * The `[server]` key of each option: the only link between an option and its setting, so an
+ * option takes its default and limits from the config schema. The type check below fails
+ * when an option and its key disagree in type, or an option of {@linkcode GhostServerOptions}
+ * has no key here.
+ */
 const OPTION_KEYS = {
   hostname: "hostname",
   port: "port",
@@ -164,7 +158,25 @@ const OPTION_KEYS = {
   udpBackend: "udp_backend",
   maxDatagramBytes: "max_datagram_bytes",
   bulkScope: "bulk_scope",
-} as const;
+} as const satisfies Record<string, keyof Config["server"]>;
+
+/** The `[countdown]` key of each countdown option. */
+const COUNTDOWN_KEYS = {
+  delay: "delay",
+  preCommands: "pre_commands",
+  postCommands: "post_commands",
+} as const satisfies Record<keyof CountdownOptions, keyof Config["countdown"]>;
+
+/** The options that come from `[server]`, typed from their keys. */
+type ServerOptions = { [O in keyof typeof OPTION_KEYS]: Config["server"][typeof OPTION_KEYS[O]] };
+
+// Compile-time checks that OPTION_KEYS covers exactly the config-backed options, with their types.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _optionsMatchKeys: Exact<
+  ServerOptions,
+  Required<Omit<GhostServerOptions, "countdown" | "clock" | "closeGraceMs">>
+> = true;
+void _optionsMatchKeys;
 
 function checkOptions(options: Required<Omit<GhostServerOptions, "countdown" | "clock">>): void {
   for (const [option, key] of Object.entries(OPTION_KEYS)) {
@@ -300,17 +312,12 @@ export class GhostServer {
   constructor(options: GhostServerOptions = {}) {
     // Defaults come from the config schema, so a server built in code matches config.toml.
     const defaults = optionsFromConfig(defaultConfig()) as Required<GhostServerOptions>;
+    const resolved: Record<string, unknown> = {};
+    for (const option of Object.keys(OPTION_KEYS) as (keyof ServerOptions)[]) {
+      resolved[option] = options[option] ?? defaults[option];
+    }
     this.#options = {
-      hostname: options.hostname ?? defaults.hostname,
-      port: options.port ?? defaults.port,
-      handshakeTimeoutMs: options.handshakeTimeoutMs ?? defaults.handshakeTimeoutMs,
-      maxFrameBytes: options.maxFrameBytes ?? defaults.maxFrameBytes,
-      maxWriteQueueBytes: options.maxWriteQueueBytes ?? defaults.maxWriteQueueBytes,
-      oneConnectionPerIp: options.oneConnectionPerIp ?? defaults.oneConnectionPerIp,
-      explainRefusals: options.explainRefusals ?? defaults.explainRefusals,
-      udpBackend: options.udpBackend ?? defaults.udpBackend,
-      maxDatagramBytes: options.maxDatagramBytes ?? defaults.maxDatagramBytes,
-      bulkScope: options.bulkScope ?? defaults.bulkScope,
+      ...resolved as ServerOptions,
       closeGraceMs: options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
     };
     checkOptions(this.#options);
