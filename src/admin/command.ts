@@ -523,3 +523,70 @@ export function parseJsonArgs(
   }
   return args;
 }
+
+/**
+ * A JSON Schema (draft 2020-12, as OpenAPI 3.1 uses) of a command's arguments as a JSON body:
+ * what {@linkcode CommandTable.parseJson} accepts.
+ *
+ * @example
+ * ```ts
+ * import { argsJsonSchema, createCommandTable } from "@ghosting/server";
+ *
+ * const table = createCommandTable();
+ * for (const { path, command } of table.entries()) {
+ *   console.log(`POST /commands/${path.join("/")}`, JSON.stringify(argsJsonSchema(command)));
+ * }
+ * ```
+ */
+export function argsJsonSchema(command: Pick<Command, "args">): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  for (const spec of command.args ?? []) {
+    if (!spec.optional) required.push(spec.name);
+    const description = spec.doc;
+    switch (spec.type) {
+      case "string":
+        properties[spec.name] = {
+          type: "string",
+          minLength: spec.allowEmpty ? 0 : 1,
+          maxLength: spec.maxLength ?? MAX_TEXT_LENGTH,
+          description,
+        };
+        break;
+      case "integer":
+        properties[spec.name] = {
+          type: "integer",
+          minimum: spec.min,
+          maximum: spec.max,
+          description,
+        };
+        break;
+      case "choice":
+        properties[spec.name] = { type: "string", enum: [...spec.choices], description };
+        break;
+      case "ip":
+        properties[spec.name] = {
+          type: "string",
+          anyOf: [{ format: "ipv4" }, { format: "ipv6" }],
+          description,
+        };
+        break;
+      case "player":
+        properties[spec.name] = {
+          description,
+          oneOf: [
+            { type: "integer", minimum: 0, description: "An id" },
+            { type: "string", description: "An id, an IP or a name, inferred" },
+            ...(["id", "name", "ip"] as const).map((kind) => ({
+              type: "object",
+              properties: { [kind]: { type: kind === "id" ? "integer" : "string" } },
+              required: [kind],
+              additionalProperties: false,
+            })),
+          ],
+        };
+        break;
+    }
+  }
+  return { type: "object", properties, required, additionalProperties: false };
+}

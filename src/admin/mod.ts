@@ -25,6 +25,7 @@
 export * from "./command_error.ts";
 export {
   type Args,
+  argsJsonSchema,
   type ArgsOf,
   type ArgSpec,
   type ArgSpecBase,

@@ -107,6 +107,20 @@ export class CommandTable {
   }
 
   /**
+   * Every runnable command path with its command, depth first: `["countdown"]`,
+   * `["countdown", "pre"]`, … — what an HTTP API makes routes of and a console completes.
+   */
+  entries(): { path: string[]; command: Command }[] {
+    const out: { path: string[]; command: Command }[] = [];
+    const visit = (path: string[], command: Command) => {
+      if (command.run) out.push({ path, command });
+      for (const sub of command.subcommands ?? []) visit([...path, sub.name], sub);
+    };
+    for (const command of this.#commands.values()) visit([command.name], command);
+    return out;
+  }
+
+  /**
    * The usage line of a command path, e.g. `countdown start [seconds]` or, for a node with
    * sub-commands, `countdown pre|post|start|clear …`.
    */

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  argsJsonSchema,
   CommandError,
   CommandTable,
   createCommandTable,
@@ -208,4 +209,36 @@ Deno.test("plugins register and unregister commands; names are unique, specs che
       "server_msg",
     ]
   ) assert.ok(names.includes(name), name);
+});
+
+Deno.test("entries list every runnable path; the JSON schema mirrors what parseJson accepts", () => {
+  const table = createCommandTable();
+  const paths = table.entries().map(({ path }) => path.join(" "));
+  for (const path of ["countdown", "countdown start", "ban", "ban list", "whitelist add", "msg"]) {
+    assert.ok(paths.includes(path), path);
+  }
+  const msg = table.get("msg")!;
+  const schema = argsJsonSchema(msg) as {
+    properties: Record<string, { oneOf?: unknown[]; maxLength?: number }>;
+    required: string[];
+    additionalProperties: boolean;
+  };
+  assert.deepEqual(schema.required, ["player", "message"]);
+  assert.equal(schema.additionalProperties, false);
+  assert.equal(schema.properties.player.oneOf?.length, 5);
+  assert.equal(schema.properties.message.maxLength, 1000);
+  const start = table.entries().find(({ path }) => path.join(" ") === "countdown start")!;
+  assert.deepEqual(argsJsonSchema(start.command), {
+    type: "object",
+    properties: {
+      seconds: {
+        type: "integer",
+        minimum: 0,
+        maximum: 60,
+        description: "Seconds counted down in chat (0–60); default: the stored delay",
+      },
+    },
+    required: [],
+    additionalProperties: false,
+  });
 });
