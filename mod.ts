@@ -13,6 +13,10 @@
  * await server.start();
  * ```
  *
+ * Operators act through one table of admin commands ({@linkcode createCommandTable}): the
+ * console, an HTTP API and plugins parse and run the same commands, and every admin change is
+ * an event carrying its {@linkcode Actor}.
+ *
  * Around the server are what embedders and tools need: {@linkcode loadConfig} and
  * {@linkcode optionsFromConfig} to run from a `config.toml`, {@linkcode SarClient} to talk to a
  * server the way SourceAutoRecord does, {@linkcode ManualClock} to drive the server's timers in
@@ -22,6 +26,7 @@
  * @module
  */
 export {
+  type Actor,
   type ClientInfo,
   type ClientSelector,
   type CountdownOptions,
@@ -33,9 +38,13 @@ export {
   type GhostServerOptions,
   optionsFromConfig,
   type RefusalReason,
+  type ServerStatus,
+  type TickLateness,
   type Unsubscribe,
+  type WhitelistChange,
   type WhitelistEntries,
 } from "./src/server/mod.ts";
+export * from "./src/admin/mod.ts";
 export { type Clock, ManualClock, systemClock, type TimerId } from "./src/clock.ts";
 export { ListenError } from "./src/net/listen.ts";
 export {

@@ -121,6 +121,8 @@ async function main(): Promise<number> {
     }
     throw error;
   }
+  // An admin `stop` (console, API, plugin) stops the server without a signal: exit then too.
+  server.once("stop").then(stopped);
   console.error(`Configuration: ${source}. Stop with Ctrl+C.`);
   if (stopRequested) server.stop().then(stopped); // the signal came while starting
   await done;

@@ -23,11 +23,13 @@
  */
 export type Unsubscribe = () => void;
 
-type Listener<T> = (event: T) => void;
+/** A listener may be async: its rejection is reported like a throw. */
+type Listener<T> = (event: T) => unknown;
 
 /**
- * Typed `on`/`off`/`once` over an event map. A listener that throws is reported to
- * `onListenerError` and the other listeners still run.
+ * Typed `on`/`off`/`once` over an event map. A listener that throws, or returns a promise that
+ * rejects, is reported to `onListenerError` and the other listeners still run (an unhandled
+ * rejection would otherwise terminate the process).
  */
 export class Emitter<Events extends object> {
   readonly #listeners = new Map<keyof Events, Set<Listener<never>>>();
@@ -87,7 +89,10 @@ export class Emitter<Events extends object> {
     if (!set) return;
     for (const listener of [...set]) {
       try {
-        (listener as Listener<Events[K]>)(event);
+        const result = (listener as Listener<Events[K]>)(event);
+        if (result instanceof Promise) {
+          result.catch((error: unknown) => this.#onListenerError(error, type));
+        }
       } catch (error) {
         this.#onListenerError(error, type);
       }

@@ -5,8 +5,51 @@
  * @module
  */
 import type { Color, Vec3 } from "../protocol/mod.ts";
+import type { WhitelistEntries } from "./acceptance.ts";
 import type { ClientInfo } from "./client.ts";
+import type { CountdownOptions } from "./countdown.ts";
 import type { DisconnectReason, DropReason, RefusalReason } from "./reasons.ts";
+
+/**
+ * Who asked for an admin action: `"console"`, `"api"`, `"server"` (the default, for code that
+ * calls the server directly), or a plugin's name. Events carry it so that every surface sees
+ * what every other one did.
+ *
+ * @example
+ * ```ts
+ * import type { Actor, GhostServer } from "@ghosting/server";
+ *
+ * const me: Actor = "greeter-plugin";
+ *
+ * function tellOthers(server: GhostServer) {
+ *   server.on("ban", ({ ip, actor }) => {
+ *     if (actor !== me) server.sendMessage(`${ip} was banned by ${actor}`, me);
+ *   });
+ * }
+ * ```
+ */
+export type Actor = "console" | "api" | "server" | (string & Record<never, never>);
+
+/**
+ * One whitelist change, as the `whitelistChange` event reports it.
+ *
+ * @example
+ * ```ts
+ * import type { GhostServer, WhitelistChange } from "@ghosting/server";
+ *
+ * function describe(change: WhitelistChange): string {
+ *   if (!("entry" in change)) return `whitelist ${change.action}d`;
+ *   return `${change.action} ${"name" in change.entry ? change.entry.name : change.entry.ip}`;
+ * }
+ *
+ * function audit(server: GhostServer) {
+ *   server.on("whitelistChange", (event) => console.log(event.actor, describe(event)));
+ * }
+ * ```
+ */
+export type WhitelistChange =
+  | { action: "enable" | "disable" }
+  | { action: "add" | "remove"; entry: { name: string } | { ip: string } };
 
 /**
  * Event payloads by event name: what {@linkcode GhostServer.on} passes to a listener. Events
@@ -37,8 +80,11 @@ export interface GhostServerEvents {
   listening: { hostname: string; port: number };
   /** A client was accepted; the others have been told. */
   connect: { client: ClientInfo };
-  /** A client left or was removed; the others have been told. */
-  disconnect: { client: ClientInfo; reason: DisconnectReason };
+  /**
+   * A client left or was removed; the others have been told. `actor` is set when an admin
+   * action removed it (kick, ban, whitelist kick).
+   */
+  disconnect: { client: ClientInfo; reason: DisconnectReason; actor?: Actor };
   /** A connection was closed before becoming a client; `name` is known once CONNECT was read. */
   refuse: { ip: string; name?: string; spectator?: boolean; reason: RefusalReason };
   /** A packet was ignored; its sender stays connected. */
@@ -65,12 +111,33 @@ export interface GhostServerEvents {
   taunt: { client: ClientInfo; animation: string };
   /** A client pinged a surface; clients on its map were told (rate-limited pings are drops). */
   locator: { client: ClientInfo; position: Vec3; normal: Vec3 };
-  /** A countdown setup was sent to every client. */
-  countdown: { delay: number; preCommands: string; postCommands: string };
+  /**
+   * A countdown setup was sent to every client (players are refused from now on: an
+   * `acceptingChange` with `cause: "countdown"` follows when that changed anything).
+   */
+  countdown: { delay: number; preCommands: string; postCommands: string; actor: Actor };
+  /** The stored countdown defaults changed (`countdown pre|post|clear`, `countdown_set`). */
+  countdownSettingsChange: { settings: Required<CountdownOptions>; actor: Actor };
   /** A client confirmed a countdown and was sent "go". */
   countdownConfirm: { client: ClientInfo };
-  /** The server sent a chat message (id 0) to everyone. */
-  serverMessage: { text: string };
+  /** The server sent a chat message (id 0) to everyone, or to the one client `to`. */
+  serverMessage: { text: string; actor: Actor; to?: ClientInfo };
+  /** An IP was newly banned; its clients are being disconnected (`disconnect` events follow). */
+  ban: { ip: string; actor: Actor; message?: string };
+  /** A ban was lifted. */
+  unban: { ip: string; actor: Actor };
+  /** The whitelist was turned on or off, or an entry was added or removed. */
+  whitelistChange: WhitelistChange & { whitelist: WhitelistEntries; actor: Actor };
+  /**
+   * Whether new players and spectators are accepted changed, by a command or implicitly when
+   * a countdown started (`cause: "countdown"`).
+   */
+  acceptingChange: {
+    players: boolean;
+    spectators: boolean;
+    cause: "command" | "countdown";
+    actor: Actor;
+  };
   /** The server has stopped; every socket is closed. */
   stop: Record<string, never>;
 }

@@ -25,9 +25,22 @@ export const HEARTBEAT_INTERVAL_MS = 5000;
 /** How often dropped UDP sends are reported, at most. */
 export const SEND_DROP_REPORT_INTERVAL_MS = 10_000;
 
+/** How late a {@linkcode Ticker}'s ticks have fired, in milliseconds after they were due. */
+export interface TickLateness {
+  /** Ticks fired. */
+  ticks: number;
+  /** Lateness of the most recent tick. */
+  lastMs: number;
+  /** Mean lateness over every tick. */
+  meanMs: number;
+  /** Worst lateness seen. */
+  maxMs: number;
+}
+
 /**
  * Calls `tick` every `periodMs` on a fixed cadence: a late tick does not shift the ones after
  * it, and a tick more than a whole period late is not caught up (no bursts after a stall).
+ * It also records how late its ticks fire: a busy event loop shows here first.
  */
 export class Ticker {
   readonly #clock: Clock;
@@ -35,6 +48,10 @@ export class Ticker {
   readonly #tick: () => void;
   #due = 0;
   #timer: TimerId | undefined;
+  #ticks = 0;
+  #lastLateMs = 0;
+  #totalLateMs = 0;
+  #maxLateMs = 0;
 
   constructor(clock: Clock, periodMs: number, tick: () => void) {
     this.#clock = clock;
@@ -53,8 +70,23 @@ export class Ticker {
     this.#timer = undefined;
   }
 
+  /** How late ticks have fired so far. */
+  lateness(): TickLateness {
+    return {
+      ticks: this.#ticks,
+      lastMs: this.#lastLateMs,
+      meanMs: this.#ticks === 0 ? 0 : this.#totalLateMs / this.#ticks,
+      maxMs: this.#maxLateMs,
+    };
+  }
+
   readonly #fire = (): void => {
     this.#timer = undefined;
+    const late = Math.max(0, this.#clock.now() - this.#due);
+    this.#ticks++;
+    this.#lastLateMs = late;
+    this.#totalLateMs += late;
+    if (late > this.#maxLateMs) this.#maxLateMs = late;
     try {
       this.#tick();
     } finally {

@@ -10,3 +10,4 @@ export type { ClientInfo } from "./client.ts";
 export type { WhitelistEntries } from "./acceptance.ts";
 export type { CountdownOptions } from "./countdown.ts";
 export type { Unsubscribe } from "./emitter.ts";
+export type { TickLateness } from "./loops.ts";

@@ -33,7 +33,7 @@ import { AccessRules, type WhitelistEntries } from "./acceptance.ts";
 import { Client, type ClientInfo } from "./client.ts";
 import { type CountdownOptions, encodeCountdownSetup, stripLineEndings } from "./countdown.ts";
 import { Emitter, type Unsubscribe } from "./emitter.ts";
-import type { GhostServerEvents } from "./events.ts";
+import type { Actor, GhostServerEvents, WhitelistChange } from "./events.ts";
 import { startHandshake } from "./handshake.ts";
 import {
   BULK_UPDATE_INTERVAL_MS,
@@ -44,11 +44,13 @@ import {
   sendBulkUpdate,
   sendUdpKeepAlives,
   Ticker,
+  type TickLateness,
   UDP_KEEPALIVE_INTERVAL_MS,
 } from "./loops.ts";
 import {
   DISCONNECT_EXPLANATIONS,
   type DisconnectReason,
+  type DropReason,
   REFUSAL_EXPLANATIONS,
   type RefusalReason,
 } from "./reasons.ts";
@@ -127,30 +129,24 @@ export type ClientSelector = { id: number } | { name: string } | { ip: string };
  * ```
  */
 export function optionsFromConfig(config: Config): GhostServerOptions {
-  const { server, countdown } = config;
-  return {
-    hostname: server.hostname,
-    port: server.port,
-    handshakeTimeoutMs: server.handshake_timeout_ms,
-    maxFrameBytes: server.max_frame_bytes,
-    maxWriteQueueBytes: server.max_write_queue_bytes,
-    oneConnectionPerIp: server.one_connection_per_ip,
-    explainRefusals: server.explain_refusals,
-    udpBackend: server.udp_backend,
-    maxDatagramBytes: server.max_datagram_bytes,
-    bulkScope: server.bulk_scope,
-    countdown: {
-      delay: countdown.delay,
-      preCommands: countdown.pre_commands,
-      postCommands: countdown.post_commands,
-    },
-  };
+  const options: Record<string, unknown> = {};
+  for (const [option, key] of Object.entries(OPTION_KEYS)) options[option] = config.server[key];
+  const countdown: Record<string, unknown> = {};
+  for (const [option, key] of Object.entries(COUNTDOWN_KEYS)) {
+    countdown[option] = config.countdown[key];
+  }
+  return { ...options as ServerOptions, countdown: countdown as Required<CountdownOptions> };
 }
 
 /** How long a closing connection may take to flush and be closed by its peer (not in config.toml). */
 const DEFAULT_CLOSE_GRACE_MS = 2000;
 
-/** The `[server]` key of each option, so options obey the same limits as `config.toml`. */
+/**
+ * The `[server]` key of each option: the only link between an option and its setting, so an
+ * option takes its default and limits from the config schema. The type check below fails
+ * when an option and its key disagree in type, or an option of {@linkcode GhostServerOptions}
+ * has no key here.
+ */
 const OPTION_KEYS = {
   hostname: "hostname",
   port: "port",
@@ -162,7 +158,25 @@ const OPTION_KEYS = {
   udpBackend: "udp_backend",
   maxDatagramBytes: "max_datagram_bytes",
   bulkScope: "bulk_scope",
-} as const;
+} as const satisfies Record<string, keyof Config["server"]>;
+
+/** The `[countdown]` key of each countdown option. */
+const COUNTDOWN_KEYS = {
+  delay: "delay",
+  preCommands: "pre_commands",
+  postCommands: "post_commands",
+} as const satisfies Record<keyof CountdownOptions, keyof Config["countdown"]>;
+
+/** The options that come from `[server]`, typed from their keys. */
+type ServerOptions = { [O in keyof typeof OPTION_KEYS]: Config["server"][typeof OPTION_KEYS[O]] };
+
+// Compile-time checks that OPTION_KEYS covers exactly the config-backed options, with their types.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _optionsMatchKeys: Exact<
+  ServerOptions,
+  Required<Omit<GhostServerOptions, "countdown" | "clock" | "closeGraceMs">>
+> = true;
+void _optionsMatchKeys;
 
 function checkOptions(options: Required<Omit<GhostServerOptions, "countdown" | "clock">>): void {
   for (const [option, key] of Object.entries(OPTION_KEYS)) {
@@ -195,6 +209,57 @@ function kind(spectator: boolean | undefined): string {
 }
 
 /**
+ * A snapshot of the server for operators and monitoring, as {@linkcode GhostServer.status}
+ * returns it. Every field is plain JSON (dates as ISO 8601 text).
+ *
+ * @example
+ * ```ts
+ * import type { GhostServer, ServerStatus } from "@ghosting/server";
+ *
+ * const summary = (status: ServerStatus): string =>
+ *   `${status.players} players, ${status.spectators} spectators, up ${
+ *     Math.round(status.uptimeMs / 1000)
+ *   } s, bulk ticks late by ${status.tickLateness.meanMs.toFixed(1)} ms on average`;
+ *
+ * function report(server: GhostServer) {
+ *   console.log(summary(server.status()));
+ * }
+ * ```
+ */
+export interface ServerStatus {
+  /** Lifecycle state. */
+  state: "idle" | "running" | "stopping" | "stopped";
+  /** When {@linkcode GhostServer.start} bound the sockets (ISO 8601), or null before. */
+  startedAt: string | null;
+  /** Milliseconds since start (on the server's clock); 0 before. */
+  uptimeMs: number;
+  /** Address listened on. */
+  hostname: string;
+  /** Port listened on; 0 before start. */
+  port: number;
+  /** Connected players. */
+  players: number;
+  /** Connected spectators. */
+  spectators: number;
+  /** Whether new players and spectators are accepted. */
+  accepting: { players: boolean; spectators: boolean };
+  /** The whitelist: on or off, and its entries. */
+  whitelist: WhitelistEntries;
+  /** How many IPs are banned. */
+  bannedIps: number;
+  /** What `countdown start` sends when not told otherwise. */
+  countdown: Required<CountdownOptions>;
+  /** The UDP backend in use (after any fallback), or null before start. */
+  udpBackend: UdpBackendName | null;
+  /** Packets ignored since start, by reason (reasons never seen are absent). */
+  drops: Partial<Record<DropReason, number>>;
+  /** UDP datagrams our side could not send since start. */
+  sendsDropped: number;
+  /** How late the 50 ms bulk UPDATE ticks fire: the first sign of an overloaded server. */
+  tickLateness: TickLateness;
+}
+
+/**
  * A SAR-compatible ghost server.
  *
  * @example
@@ -210,7 +275,7 @@ function kind(spectator: boolean | undefined): string {
  */
 export class GhostServer {
   readonly #options: Required<Omit<GhostServerOptions, "countdown" | "clock">>;
-  readonly #countdownDefaults: Required<CountdownOptions>;
+  #countdownDefaults: Required<CountdownOptions>;
   readonly #clock: Clock;
   readonly #events = new Emitter<GhostServerEvents>((error, type) => {
     log.error("A {type} listener failed: {error}", { type, error });
@@ -231,6 +296,10 @@ export class GhostServer {
   #tickers: Ticker[] = [];
   #port = 0;
   #udpBackend: UdpBackendName | undefined;
+  #startedAt: Date | undefined;
+  #startedAtMs = 0;
+  readonly #drops = new Map<DropReason, number>();
+  #bulkTicker: Ticker | undefined;
   readonly #relayHost: RelayHost;
   readonly #loopHost: LoopHost;
 
@@ -243,17 +312,12 @@ export class GhostServer {
   constructor(options: GhostServerOptions = {}) {
     // Defaults come from the config schema, so a server built in code matches config.toml.
     const defaults = optionsFromConfig(defaultConfig()) as Required<GhostServerOptions>;
+    const resolved: Record<string, unknown> = {};
+    for (const option of Object.keys(OPTION_KEYS) as (keyof ServerOptions)[]) {
+      resolved[option] = options[option] ?? defaults[option];
+    }
     this.#options = {
-      hostname: options.hostname ?? defaults.hostname,
-      port: options.port ?? defaults.port,
-      handshakeTimeoutMs: options.handshakeTimeoutMs ?? defaults.handshakeTimeoutMs,
-      maxFrameBytes: options.maxFrameBytes ?? defaults.maxFrameBytes,
-      maxWriteQueueBytes: options.maxWriteQueueBytes ?? defaults.maxWriteQueueBytes,
-      oneConnectionPerIp: options.oneConnectionPerIp ?? defaults.oneConnectionPerIp,
-      explainRefusals: options.explainRefusals ?? defaults.explainRefusals,
-      udpBackend: options.udpBackend ?? defaults.udpBackend,
-      maxDatagramBytes: options.maxDatagramBytes ?? defaults.maxDatagramBytes,
-      bulkScope: options.bulkScope ?? defaults.bulkScope,
+      ...resolved as ServerOptions,
       closeGraceMs: options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
     };
     checkOptions(this.#options);
@@ -321,6 +385,8 @@ export class GhostServer {
       (address, port) => openUdpSocket(udpBackend, address, port, onDatagram),
     );
     this.#state = "running";
+    this.#startedAt = new Date();
+    this.#startedAtMs = this.#clock.now();
     this.#port = sockets.port;
     this.#listener = sockets.tcp;
     this.#udp = sockets.udp.socket;
@@ -343,12 +409,13 @@ export class GhostServer {
       (error) => log.error("Accepting a connection failed: {error}", { error }),
     );
     const loopHost = this.#loopHost;
+    this.#bulkTicker = new Ticker(
+      this.#clock,
+      BULK_UPDATE_INTERVAL_MS,
+      () => sendBulkUpdate(loopHost, this.#bulkEncoder, this.#options.bulkScope),
+    );
     this.#tickers = [
-      new Ticker(
-        this.#clock,
-        BULK_UPDATE_INTERVAL_MS,
-        () => sendBulkUpdate(loopHost, this.#bulkEncoder, this.#options.bulkScope),
-      ),
+      this.#bulkTicker,
       new Ticker(this.#clock, UDP_KEEPALIVE_INTERVAL_MS, () => sendUdpKeepAlives(loopHost)),
       new Ticker(this.#clock, HEARTBEAT_INTERVAL_MS, () => heartbeatRound(loopHost)),
       new Ticker(this.#clock, SEND_DROP_REPORT_INTERVAL_MS, () => this.#reportDroppedSends()),
@@ -409,9 +476,37 @@ export class GhostServer {
     return this.#port;
   }
 
+  /** A JSON snapshot of the server: uptime, who is connected, the admin state, health counters. */
+  status(): ServerStatus {
+    let players = 0;
+    for (const client of this.#clients.values()) if (!client.spectator) players++;
+    const started = this.#startedAt !== undefined;
+    const running = this.#state === "running" || this.#state === "stopping";
+    return {
+      state: this.#state,
+      startedAt: this.#startedAt?.toISOString() ?? null,
+      uptimeMs: started && running ? this.#clock.now() - this.#startedAtMs : 0,
+      hostname: this.#options.hostname,
+      port: this.#port,
+      players,
+      spectators: this.#clients.size - players,
+      accepting: this.accepting(),
+      whitelist: this.whitelist(),
+      bannedIps: this.#rules.bannedIps().length,
+      countdown: this.countdownSettings(),
+      udpBackend: this.#udpBackend ?? null,
+      drops: Object.fromEntries(this.#drops),
+      sendsDropped: this.#udp?.sendsDropped ?? 0,
+      tickLateness: this.#bulkTicker?.lateness() ?? { ticks: 0, lastMs: 0, meanMs: 0, maxMs: 0 },
+    };
+  }
+
   // ---------------------------------------------------------------- events
 
-  /** Listens to an event; returns a function that stops listening. */
+  /**
+   * Listens to an event; returns a function that stops listening. A listener that throws, or
+   * an async one that rejects, is logged and harms neither the server nor other listeners.
+   */
   on<K extends keyof GhostServerEvents>(
     type: K,
     listener: (event: GhostServerEvents[K]) => void,
@@ -452,12 +547,13 @@ export class GhostServer {
    * Disconnects the selected clients; the others are told with DISCONNECT. With
    * `explain_refusals` the kicked player first reads `message` (or a default) in chat.
    *
+   * @param actor who asked, for the `disconnect` events
    * @returns the clients kicked
    * @throws {TypeError} for a malformed selector
    */
-  kick(selector: ClientSelector, message?: string): ClientInfo[] {
+  kick(selector: ClientSelector, message?: string, actor: Actor = "server"): ClientInfo[] {
     const matches = this.#select(selector);
-    for (const client of matches) this.#disconnect(client, "kicked", message);
+    for (const client of matches) this.#disconnect(client, "kicked", message, actor);
     return matches.map((client) => client.info());
   }
 
@@ -465,28 +561,42 @@ export class GhostServer {
    * Bans the IPs of the selected clients (or the given IP, connected or not) and disconnects
    * everyone from them.
    *
+   * @param message what the banned players read (with `explain_refusals`)
+   * @param actor who asked, for the `ban` and `disconnect` events
    * @returns the IPs newly banned and the clients disconnected
    * @throws {TypeError} for a malformed selector or IP
    */
-  ban(selector: ClientSelector, message?: string): { ips: string[]; kicked: ClientInfo[] } {
+  ban(
+    selector: ClientSelector,
+    message?: string,
+    actor: Actor = "server",
+  ): { ips: string[]; kicked: ClientInfo[] } {
     const ips = "ip" in selector
       ? [requireIp(selector.ip)]
       : [...new Set(this.#select(selector).map((client) => client.ip))];
     const newlyBanned = ips.filter((ip) => this.#rules.ban(ip));
-    for (const ip of newlyBanned) log.info("Banned IP {ip}", { ip });
+    for (const ip of newlyBanned) {
+      log.info("Banned IP {ip} ({actor})", { ip, actor });
+      this.#events.emit("ban", message === undefined ? { ip, actor } : { ip, actor, message });
+    }
     const kicked = [...this.#clients.values()].filter((client) => ips.includes(client.ip));
-    for (const client of kicked) this.#disconnect(client, "banned", message);
+    for (const client of kicked) this.#disconnect(client, "banned", message, actor);
     return { ips: newlyBanned, kicked: kicked.map((client) => client.info()) };
   }
 
   /**
    * Lifts a ban; false when the IP was not banned.
    *
+   * @param actor who asked, for the `unban` event
    * @throws {TypeError} when `ip` is not an IP literal
    */
-  unban(ip: string): boolean {
-    const lifted = this.#rules.unban(requireIp(ip));
-    if (lifted) log.info("Unbanned IP {ip}", { ip });
+  unban(ip: string, actor: Actor = "server"): boolean {
+    const canonical = requireIp(ip);
+    const lifted = this.#rules.unban(canonical);
+    if (lifted) {
+      log.info("Unbanned IP {ip} ({actor})", { ip: canonical, actor });
+      this.#events.emit("unban", { ip: canonical, actor });
+    }
     return lifted;
   }
 
@@ -502,17 +612,34 @@ export class GhostServer {
     return { players: this.#rules.acceptingPlayers, spectators: this.#rules.acceptingSpectators };
   }
 
-  /** Accepts or refuses new players and/or spectators; connected clients stay. */
-  setAccepting(change: { players?: boolean; spectators?: boolean }): void {
+  /**
+   * Accepts or refuses new players and/or spectators; connected clients stay. Emits
+   * `acceptingChange` when anything changed.
+   *
+   * @param actor who asked, for the event
+   */
+  setAccepting(change: { players?: boolean; spectators?: boolean }, actor: Actor = "server"): void {
+    this.#setAccepting(change, actor, "command");
+  }
+
+  #setAccepting(
+    change: { players?: boolean; spectators?: boolean },
+    actor: Actor,
+    cause: "command" | "countdown",
+  ): void {
     const rules = this.#rules;
+    let changed = false;
     if (change.players !== undefined && change.players !== rules.acceptingPlayers) {
       rules.acceptingPlayers = change.players;
+      changed = true;
       log.info(`Now ${change.players ? "accepting" : "refusing"} connections from players`);
     }
     if (change.spectators !== undefined && change.spectators !== rules.acceptingSpectators) {
       rules.acceptingSpectators = change.spectators;
+      changed = true;
       log.info(`Now ${change.spectators ? "accepting" : "refusing"} connections from spectators`);
     }
+    if (changed) this.#events.emit("acceptingChange", { ...this.accepting(), cause, actor });
   }
 
   /** The whitelist: whether it is on, and its names and IPs. */
@@ -524,10 +651,15 @@ export class GhostServer {
    * Turns the whitelist on or off. Turning it on does not kick anyone; see
    * {@linkcode GhostServer.kickNotWhitelisted}. An empty whitelist lets nobody in.
    */
-  setWhitelistEnabled(enabled: boolean): void {
+  setWhitelistEnabled(enabled: boolean, actor: Actor = "server"): void {
     if (this.#rules.whitelist.enabled === enabled) return;
     this.#rules.whitelist.enabled = enabled;
     log.info(`Whitelist now ${enabled ? "enabled" : "disabled"}`);
+    this.#whitelistChanged({ action: enabled ? "enable" : "disable" }, actor);
+  }
+
+  #whitelistChanged(change: WhitelistChange, actor: Actor): void {
+    this.#events.emit("whitelistChange", { ...change, whitelist: this.whitelist(), actor });
   }
 
   /**
@@ -535,13 +667,19 @@ export class GhostServer {
    *
    * @throws {TypeError} for an empty name or a malformed IP
    */
-  whitelistAdd(entry: { name: string } | { ip: string }): boolean {
+  whitelistAdd(entry: { name: string } | { ip: string }, actor: Actor = "server"): boolean {
     const whitelist = this.#rules.whitelist;
-    const added = "name" in entry ? whitelist.addName(entry.name) : whitelist.addIp(entry.ip);
+    const canonical: { name: string } | { ip: string } = "name" in entry
+      ? { name: entry.name }
+      : { ip: requireIp(entry.ip) };
+    const added = "name" in canonical
+      ? whitelist.addName(canonical.name)
+      : whitelist.addIp(canonical.ip);
     if (added) {
       log.info("Added {entry} to the whitelist", {
-        entry: "name" in entry ? entry.name : entry.ip,
+        entry: "name" in canonical ? canonical.name : canonical.ip,
       });
+      this.#whitelistChanged({ action: "add", entry: canonical }, actor);
     }
     return added;
   }
@@ -551,48 +689,121 @@ export class GhostServer {
    *
    * @throws {TypeError} for a malformed IP
    */
-  whitelistRemove(entry: { name: string } | { ip: string }): boolean {
+  whitelistRemove(entry: { name: string } | { ip: string }, actor: Actor = "server"): boolean {
     const whitelist = this.#rules.whitelist;
-    const removed = "name" in entry
-      ? whitelist.removeName(entry.name)
-      : whitelist.removeIp(entry.ip);
+    const canonical: { name: string } | { ip: string } = "name" in entry
+      ? { name: entry.name }
+      : { ip: requireIp(entry.ip) };
+    const removed = "name" in canonical
+      ? whitelist.removeName(canonical.name)
+      : whitelist.removeIp(canonical.ip);
     if (removed) {
       log.info("Removed {entry} from the whitelist", {
-        entry: "name" in entry ? entry.name : entry.ip,
+        entry: "name" in canonical ? canonical.name : canonical.ip,
       });
+      this.#whitelistChanged({ action: "remove", entry: canonical }, actor);
     }
     return removed;
   }
 
   /** Disconnects every client not on the whitelist (every one of them: docs/protocol.md §7.13). */
-  kickNotWhitelisted(message?: string): ClientInfo[] {
+  kickNotWhitelisted(message?: string, actor: Actor = "server"): ClientInfo[] {
     const whitelist = this.#rules.whitelist;
     const outside = [...this.#clients.values()].filter((client) =>
       !whitelist.includes(client.name, client.ip)
     );
-    for (const client of outside) this.#disconnect(client, "not_whitelisted", message);
+    for (const client of outside) this.#disconnect(client, "not_whitelisted", message, actor);
     return outside.map((client) => client.info());
   }
 
   // ---------------------------------------------------------------- messages and countdown
 
-  /** Sends a chat line from the server (id 0) to every client; SAR shows "SERVER: …". */
-  sendMessage(text: string): void {
+  /**
+   * Sends a chat line from the server (id 0) to every client; SAR shows "SERVER: …". Leading
+   * and trailing line endings are stripped.
+   *
+   * @param actor who asked, for the `serverMessage` event
+   * @throws {TypeError} when `text` is not a string
+   */
+  sendMessage(text: string, actor: Actor = "server"): void {
     if (typeof text !== "string") throw new TypeError("A server message must be a string");
     const line = stripLineEndings(text);
     const packet = serverMessage(line);
     for (const client of this.#clients.values()) client.connection.send(packet);
     log.info("[server message] {text}", { text: line });
-    this.#events.emit("serverMessage", { text: line });
+    this.#events.emit("serverMessage", { text: line, actor });
+  }
+
+  /**
+   * Sends a chat line from the server (id 0) to one client only.
+   *
+   * @param actor who asked, for the `serverMessage` event
+   * @returns false when no client has this id
+   * @throws {TypeError} when `text` is not a string
+   */
+  sendMessageTo(clientId: number, text: string, actor: Actor = "server"): boolean {
+    if (typeof text !== "string") throw new TypeError("A server message must be a string");
+    const client = this.#clients.get(clientId);
+    if (!client) return false;
+    const line = stripLineEndings(text);
+    client.connection.send(serverMessage(line));
+    log.info("[server message to {name} ({id})] {text}", {
+      name: client.name,
+      id: client.id,
+      text: line,
+    });
+    this.#events.emit("serverMessage", { text: line, actor, to: client.info() });
+    return true;
+  }
+
+  /** What {@linkcode GhostServer.startCountdown} sends when not told otherwise. */
+  countdownSettings(): Required<CountdownOptions> {
+    return { ...this.#countdownDefaults };
+  }
+
+  /**
+   * Changes the stored countdown defaults (what `countdown pre|post|clear` edit); fields left
+   * out keep their value.
+   *
+   * @param actor who asked, for the `countdownSettingsChange` event
+   * @throws {RangeError} when the delay is not an integer from 0 to 60
+   * @throws {TypeError} when a command is not a string
+   */
+  setCountdownSettings(change: CountdownOptions, actor: Actor = "server"): void {
+    const next = {
+      delay: change.delay ?? this.#countdownDefaults.delay,
+      preCommands: change.preCommands ?? this.#countdownDefaults.preCommands,
+      postCommands: change.postCommands ?? this.#countdownDefaults.postCommands,
+    };
+    const { setup } = encodeCountdownSetup(next); // validates
+    const settings = {
+      delay: setup.duration,
+      preCommands: setup.preCommands,
+      postCommands: setup.postCommands,
+    };
+    const current = this.#countdownDefaults;
+    if (
+      settings.delay === current.delay && settings.preCommands === current.preCommands &&
+      settings.postCommands === current.postCommands
+    ) return;
+    this.#countdownDefaults = settings;
+    log.info("Countdown settings: {delay} s, pre {pre}, post {post} ({actor})", {
+      delay: settings.delay,
+      pre: JSON.stringify(settings.preCommands),
+      post: JSON.stringify(settings.postCommands),
+      actor,
+    });
+    this.#events.emit("countdownSettingsChange", { settings: { ...settings }, actor });
   }
 
   /**
    * Sends a countdown setup to every client and, as the C++ server does, stops accepting new
    * players (spectators may still join; `setAccepting({ players: true })` reopens).
    *
+   * @param actor who asked, for the `countdown` and `acceptingChange` events
    * @throws {RangeError} when the delay is not an integer from 0 to 60
    */
-  startCountdown(options: CountdownOptions = {}): void {
+  startCountdown(options: CountdownOptions = {}, actor: Actor = "server"): void {
     const defaults = this.#countdownDefaults;
     const { packet, setup } = encodeCountdownSetup({
       delay: options.delay ?? defaults.delay,
@@ -603,12 +814,13 @@ export class GhostServer {
     log.info("Countdown starting: {delay} seconds", { delay: setup.duration });
     if (setup.preCommands) log.info("Pre-command: {commands}", { commands: setup.preCommands });
     if (setup.postCommands) log.info("Post-command: {commands}", { commands: setup.postCommands });
-    this.setAccepting({ players: false });
     this.#events.emit("countdown", {
       delay: setup.duration,
       preCommands: setup.preCommands,
       postCommands: setup.postCommands,
+      actor,
     });
+    this.#setAccepting({ players: false }, actor, "countdown");
   }
 
   // ---------------------------------------------------------------- internals
@@ -739,7 +951,7 @@ export class GhostServer {
    * Removes one client (by connection, never by IP: docs/protocol.md §7.1) and tells everyone remaining.
    * Kicked, banned and timed-out players read why first when explaining is on.
    */
-  #disconnect(client: Client, reason: DisconnectReason, message?: string): void {
+  #disconnect(client: Client, reason: DisconnectReason, message?: string, actor?: Actor): void {
     if (this.#clients.get(client.id) !== client) return;
     this.#clients.delete(client.id);
     const packet = encodeClientPacket({ header: Header.DISCONNECT, id: client.id });
@@ -751,10 +963,10 @@ export class GhostServer {
     } else {
       client.connection.close();
     }
-    this.#emitDisconnect(client, reason);
+    this.#emitDisconnect(client, reason, actor);
   }
 
-  #emitDisconnect(client: Client, reason: DisconnectReason): void {
+  #emitDisconnect(client: Client, reason: DisconnectReason, actor?: Actor): void {
     log.info("Disconnected: {name} ({id}) @ {ip}: {reason}", {
       name: client.name,
       id: client.id,
@@ -762,7 +974,12 @@ export class GhostServer {
       reason,
     });
     if (this.#events.hasListeners("disconnect")) {
-      this.#events.emit("disconnect", { client: client.info(), reason });
+      this.#events.emit(
+        "disconnect",
+        actor === undefined
+          ? { client: client.info(), reason }
+          : { client: client.info(), reason, actor },
+      );
     }
   }
 
@@ -778,6 +995,7 @@ export class GhostServer {
 
   #drop(report: GhostServerEvents["drop"], detail: string): void {
     const { header, via, ip, reason } = report;
+    this.#drops.set(reason, (this.#drops.get(reason) ?? 0) + 1);
     log.debug("Dropped {header} via {via} from {ip}: {reason} ({detail})", {
       header: header === undefined ? "packet" : headerName(header),
       via,

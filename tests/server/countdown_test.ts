@@ -15,6 +15,7 @@ Deno.test('countdown: setup to everyone, "go" to each who confirms, then players
       delay: 3,
       preCommands: "sv_cheats 0",
       postCommands: "say go",
+      actor: "server",
     });
     for (const client of [alice, carol]) {
       const setup = await client.nextOf(Header.COUNTDOWN, "tcp");
