@@ -63,6 +63,8 @@ export class TcpConnection {
   #latestAt = -1;
   #latestLength = 0;
   #flushScheduled = false;
+  /** Bytes of #pending exempt from the queue limit (see sendExempt). */
+  #exemptBytes = 0;
   /** What the socket is writing now: one of the two queue buffers, or a shared frame. */
   #inflight: Uint8Array | undefined;
   #inflightLength = 0;
@@ -104,6 +106,26 @@ export class TcpConnection {
   /** Queues one frame (the payload is copied and length-prefixed); false once closing. */
   send(payload: Uint8Array): boolean {
     return this.#state === "open" && this.#enqueue(payload, false);
+  }
+
+  /**
+   * Queues one frame that does not count against `maxWriteQueueBytes` until it is being
+   * written: the connect reply, whose size grows with the lobby, must never close a newcomer.
+   * Its size is bounded by the string caps of every client it describes. False once closing.
+   */
+  sendExempt(payload: Uint8Array): boolean {
+    if (this.#state !== "open") return false;
+    this.#exemptBytes += FRAME_PREFIX_BYTES + payload.length;
+    return this.#enqueue(payload, false);
+  }
+
+  /**
+   * Bytes waiting to be written: queued, and the unwritten rest of the write in flight. Relays
+   * look at it to stay within their share of the queue.
+   */
+  get queuedBytes(): number {
+    const inflight = this.#inflight ? this.#inflightLength - this.#inflightOffset : 0;
+    return this.#pendingLength + inflight;
   }
 
   /**
@@ -198,7 +220,7 @@ export class TcpConnection {
     }
     const frameLength = FRAME_PREFIX_BYTES + payload.length;
     const at = this.#pendingLength;
-    if (at + frameLength > this.#maxQueue) {
+    if (at + frameLength > this.#maxQueue + this.#exemptBytes) {
       this.#fail("write_backlog");
       return false;
     }
@@ -243,6 +265,7 @@ export class TcpConnection {
     this.#pending = this.#spare;
     this.#spare = buffer;
     this.#pendingLength = 0;
+    this.#exemptBytes = 0;
     this.#latestAt = -1;
     this.#startWrite(buffer, length);
   }

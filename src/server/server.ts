@@ -27,14 +27,23 @@ import {
   type Config,
   defaultConfig,
   fieldSpec,
+  type LimitsSection,
   type UdpBackendName,
 } from "../config/mod.ts";
+import { Admission } from "./admission.ts";
+import {
+  ChatNotices,
+  connectStringExplanation,
+  oversizedConnectString,
+  PlayerLimits,
+  RELAY_QUEUE_SHARE,
+} from "./limits.ts";
 import { AccessRules, type WhitelistEntries } from "./acceptance.ts";
 import { Client, type ClientInfo } from "./client.ts";
 import { type CountdownOptions, encodeCountdownSetup, stripLineEndings } from "./countdown.ts";
 import { Emitter, type Unsubscribe } from "./emitter.ts";
 import type { GhostServerEvents } from "./events.ts";
-import { startHandshake } from "./handshake.ts";
+import { readFirstFrame, startHandshake } from "./handshake.ts";
 import {
   BULK_UPDATE_INTERVAL_MS,
   HEARTBEAT_INTERVAL_MS,
@@ -95,6 +104,11 @@ export interface GhostServerOptions {
   bulkScope?: BulkScope;
   /** Defaults for {@linkcode GhostServer.startCountdown}. */
   countdown?: CountdownOptions;
+  /**
+   * What one player may make the server do, and how new connections are admitted: the keys of
+   * `config.toml`'s `[limits]`, each defaulting to its default there.
+   */
+  limits?: Partial<LimitsSection>;
   /** How long a closing connection may take to flush and be closed by its peer. Default 2000. */
   closeGraceMs?: number;
   /** Time source of every timer; tests pass a `ManualClock`. */
@@ -127,7 +141,7 @@ export type ClientSelector = { id: number } | { name: string } | { ip: string };
  * ```
  */
 export function optionsFromConfig(config: Config): GhostServerOptions {
-  const { server, countdown } = config;
+  const { server, countdown, limits } = config;
   return {
     hostname: server.hostname,
     port: server.port,
@@ -139,6 +153,7 @@ export function optionsFromConfig(config: Config): GhostServerOptions {
     udpBackend: server.udp_backend,
     maxDatagramBytes: server.max_datagram_bytes,
     bulkScope: server.bulk_scope,
+    limits: { ...limits },
     countdown: {
       delay: countdown.delay,
       preCommands: countdown.pre_commands,
@@ -164,7 +179,9 @@ const OPTION_KEYS = {
   bulkScope: "bulk_scope",
 } as const;
 
-function checkOptions(options: Required<Omit<GhostServerOptions, "countdown" | "clock">>): void {
+type ServerOptions = Required<Omit<GhostServerOptions, "countdown" | "clock" | "limits">>;
+
+function checkOptions(options: ServerOptions): void {
   for (const [option, key] of Object.entries(OPTION_KEYS)) {
     const value: unknown = options[option as keyof typeof OPTION_KEYS];
     const spec = fieldSpec("server", key)!;
@@ -184,6 +201,32 @@ function checkOptions(options: Required<Omit<GhostServerOptions, "countdown" | "
       `closeGraceMs must be a non-negative number of milliseconds, got ${grace}`,
     );
   }
+}
+
+/** `[limits]` from the defaults and `options.limits`, checked like `config.toml`. */
+function checkLimits(limits: Partial<LimitsSection> | undefined): LimitsSection {
+  const checked = { ...defaultConfig().limits };
+  if (limits === undefined) return checked;
+  if (typeof limits !== "object" || limits === null) {
+    throw new TypeError("limits must be an object with the keys of [limits]");
+  }
+  for (const [key, value] of Object.entries(limits)) {
+    if (value === undefined) continue;
+    const spec = fieldSpec("limits", key);
+    if (!spec) {
+      throw new TypeError(
+        `limits has no key "${key}"; known keys are ${Object.keys(checked).join(", ")}`,
+      );
+    }
+    const problem = checkValue(spec, value);
+    if (!problem) {
+      checked[key as keyof LimitsSection] = value as number;
+      continue;
+    }
+    const message = `limits.${key} ${problem}`;
+    throw typeof value === "number" ? new RangeError(message) : new TypeError(message);
+  }
+  return checked;
 }
 
 function serverMessage(text: string): Uint8Array {
@@ -209,7 +252,8 @@ function kind(spectator: boolean | undefined): string {
  * ```
  */
 export class GhostServer {
-  readonly #options: Required<Omit<GhostServerOptions, "countdown" | "clock">>;
+  readonly #options: ServerOptions;
+  readonly #limits: LimitsSection;
   readonly #countdownDefaults: Required<CountdownOptions>;
   readonly #clock: Clock;
   readonly #events = new Emitter<GhostServerEvents>((error, type) => {
@@ -218,8 +262,8 @@ export class GhostServer {
   readonly #rules: AccessRules;
   /** Connected clients in connection order (Map keeps insertion order). */
   readonly #clients = new Map<number, Client>();
-  /** Connections still in their handshake, with the function that abandons it. */
-  readonly #handshakes = new Map<TcpConnection, () => void>();
+  /** Connections still in their handshake, and the admission rules. */
+  readonly #admission: Admission;
   /** Connections being closed gracefully; stop() waits for them. */
   readonly #closing = new Set<Promise<void>>();
   readonly #bulkEncoder: BulkUpdateEncoder;
@@ -257,6 +301,8 @@ export class GhostServer {
       closeGraceMs: options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
     };
     checkOptions(this.#options);
+    this.#limits = checkLimits(options.limits);
+    this.#admission = new Admission(this.#limits);
     this.#bulkEncoder = new BulkUpdateEncoder(this.#options.maxDatagramBytes);
     const countdown = defaults.countdown as Required<CountdownOptions>;
     this.#countdownDefaults = {
@@ -277,6 +323,9 @@ export class GhostServer {
       client: (id) => clients.get(id),
       disconnect,
       drop: (report, detail) => this.#drop(report, detail),
+      limits: this.#limits,
+      chatNotices: new ChatNotices(this.#limits),
+      relayQueueLimit: Math.floor(this.#options.maxWriteQueueBytes * RELAY_QUEUE_SHARE),
     };
     const udp = () => {
       if (!this.#udp) throw new Error("The UDP socket is not open");
@@ -373,12 +422,11 @@ export class GhostServer {
     log.info("Server stopping");
     for (const ticker of this.#tickers) ticker.stop();
     this.#listener?.close();
-    for (const [connection, abandon] of this.#handshakes) {
+    for (const { connection, abandon } of this.#admission.drain()) {
       abandon();
       this.#refuse(connection, "server_stopping", "the server is stopping");
       this.#trackClosing(connection.closed);
     }
-    this.#handshakes.clear();
     const stopServer = encodeServerPacket({ header: Header.STOP_SERVER, id: 0 });
     for (const client of [...this.#clients.values()]) {
       this.#clients.delete(client.id);
@@ -624,21 +672,57 @@ export class GhostServer {
       const blocked = this.#rules.checkAddress(ip, this.#ipConnected(ip));
       if (blocked) return this.#refuse(connection, blocked, "blocked before CONNECT");
     }
+    const admission = this.#admission;
+    const limited = admission.check(ip, this.#clock.now());
+    if (limited) return this.#refuse(connection, limited, "refused before CONNECT");
     const abandon = startHandshake(connection, this.#clock, this.#options.handshakeTimeoutMs, {
-      onFirstFrame: (frame) => {
-        this.#handshakes.delete(connection);
-        if ("refusal" in frame) {
-          this.#refuse(connection, frame.refusal, frame.detail);
-          return false;
-        }
-        return this.#admit(connection, frame.connect, frame.pose);
+      onFirstFrame: (payload) => {
+        admission.remove(connection);
+        return this.#firstFrame(connection, payload);
       },
       onFailure: (reason, detail) => {
-        this.#handshakes.delete(connection);
+        admission.remove(connection);
         this.#refuse(connection, reason, detail);
       },
     });
-    this.#handshakes.set(connection, abandon);
+    const evicted = admission.add(connection, ip, abandon);
+    if (evicted) {
+      evicted.abandon();
+      this.#refuse(evicted.connection, "server_busy", "oldest of too many pending handshakes");
+    }
+  }
+
+  /**
+   * The first frame: what needs no decoding is checked first (header, address, string sizes),
+   * so a banned address or an oversized name costs no decoding; then CONNECT is decoded.
+   */
+  #firstFrame(connection: TcpConnection, payload: Uint8Array): boolean {
+    if (payload.length === 0 || payload[0] !== Header.CONNECT) {
+      const what = payload.length === 0 ? "empty" : headerName(payload[0]);
+      this.#refuse(connection, "not_connect_first", `first frame is ${what}`);
+      return false;
+    }
+    const ip = connection.remoteIp;
+    const blocked = this.#rules.checkAddress(ip, this.#ipConnected(ip));
+    if (blocked) {
+      this.#refuse(connection, blocked, "blocked before decoding CONNECT", { explain: true });
+      return false;
+    }
+    const oversized = oversizedConnectString(payload, this.#limits);
+    if (oversized) {
+      const { field, bytes, cap } = oversized;
+      this.#refuse(connection, `${field}_too_long`, `${field} of ${bytes} bytes, cap ${cap}`, {
+        explain: true,
+        explanation: connectStringExplanation(field, cap),
+      });
+      return false;
+    }
+    const frame = readFirstFrame(payload);
+    if ("refusal" in frame) {
+      this.#refuse(connection, frame.refusal, frame.detail);
+      return false;
+    }
+    return this.#admit(connection, frame.connect, frame.pose);
   }
 
   #droppedSendsReported = 0;
@@ -670,11 +754,13 @@ export class GhostServer {
     const ip = connection.remoteIp;
     const refusal = this.#rules.check(ip, this.#ipConnected(ip), connect.name, connect.spectator);
     if (refusal) {
-      this.#refuse(connection, refusal, "acceptance rules", connect);
+      this.#refuse(connection, refusal, "acceptance rules", { connect, explain: true });
       return false;
     }
     const id = this.#nextId++;
-    const client = new Client(id, connection, connect, pose);
+    const now = this.#clock.now();
+    const limits = new PlayerLimits(this.#limits, now);
+    const client = new Client(id, connection, connect, pose, limits, now);
     connection.onFrame = (payload) => {
       handleTcpPacket(this.#relayHost, client, payload);
       return this.#clients.get(id) === client;
@@ -685,10 +771,10 @@ export class GhostServer {
       }
       this.#disconnect(client, reason);
     };
-    // The reply must be the first frame: SAR parses its first frame as the reply.
+    // The reply must be the first frame: SAR parses its first frame as the reply. Its size
+    // grows with the lobby (bounded by the string caps), so it is exempt from the queue limit.
     const ghosts = [...this.#clients.values()].map((other) => other.ghostInfo());
-    connection.send(encodeConnectReply({ yourId: id, ghosts }));
-    if (!connection.isOpen) return false; // the reply alone overflowed its queue
+    if (!connection.sendExempt(encodeConnectReply({ yourId: id, ghosts }))) return false;
     // Registered before the others hear of it: should a notification overflow a slow
     // client's queue, the newcomer must be among those told that client left.
     this.#clients.set(id, client);
@@ -710,22 +796,23 @@ export class GhostServer {
   }
 
   /**
-   * Closes a connection that did not become a client. When its CONNECT was valid and
-   * explaining is on, it first gets a well-formed empty reply (id 0, no ghosts: SAR reads the
-   * first frame as the reply) and a server message saying why.
+   * Closes a connection that did not become a client. When its first frame was a CONNECT
+   * (`explain`) and explaining is on, it first gets a well-formed empty reply (id 0, no ghosts:
+   * SAR reads the first frame as the reply) and a server message saying why.
    */
   #refuse(
     connection: TcpConnection,
     reason: RefusalReason,
     detail: string,
-    connect?: ConnectPacket,
+    how: { connect?: ConnectPacket; explain?: boolean; explanation?: string } = {},
   ): void {
     const ip = connection.remoteIp;
+    const { connect } = how;
     const who = connect ? `${connect.name} (${kind(connect.spectator)}) @ ${ip}` : ip;
     const level = reason === "connection_closed" ? "debug" : "info";
     log[level]("Refused connection from {who}: {reason} ({detail})", { who, reason, detail });
-    const explanation = REFUSAL_EXPLANATIONS[reason];
-    if (connect && explanation && this.#options.explainRefusals) {
+    const explanation = how.explanation ?? REFUSAL_EXPLANATIONS[reason];
+    if (how.explain && explanation && this.#options.explainRefusals) {
       connection.send(encodeConnectReply({ yourId: 0, ghosts: [] }));
       connection.send(serverMessage(explanation));
       this.#closeGracefully(connection);
