@@ -75,6 +75,12 @@ export const BULK_SCOPES = ["all", "same_map"] as const;
 /** One of {@linkcode BULK_SCOPES}. */
 export type BulkScope = typeof BULK_SCOPES[number];
 
+/**
+ * The largest string cap: a relayed frame must fit in the relays' share of the smallest write
+ * queue (half of 65536 bytes), or it could never be relayed.
+ */
+const STRING_CAP_MAX = 16384;
+
 /** The smallest bulk UPDATE datagram: its header and one entry. */
 const MIN_BULK_DATAGRAM_BYTES = BULK_UPDATE_HEADER_BYTES + BULK_UPDATE_ENTRY_BYTES;
 
@@ -313,42 +319,42 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     name_max_bytes: {
       type: "integer",
       min: 32,
-      max: 65536,
+      max: STRING_CAP_MAX,
       default: 256,
       doc: "Longest player name in CONNECT, in bytes; a longer one is refused with an explanation",
     },
     model_max_bytes: {
       type: "integer",
       min: 64,
-      max: 65536,
+      max: STRING_CAP_MAX,
       default: 512,
       doc: "Longest ghost model path, in bytes; refused in CONNECT, dropped in MODEL_CHANGE",
     },
     map_max_bytes: {
       type: "integer",
       min: 64,
-      max: 65536,
+      max: STRING_CAP_MAX,
       default: 256,
       doc: "Longest map name, in bytes; refused in CONNECT, dropped in MAP_CHANGE",
     },
     chat_max_bytes: {
       type: "integer",
       min: 64,
-      max: 65536,
+      max: STRING_CAP_MAX,
       default: 1024,
       doc: "Longest chat line, in bytes; a longer one is dropped and its sender told",
     },
     finish_time_max_bytes: {
       type: "integer",
       min: 16,
-      max: 65536,
+      max: STRING_CAP_MAX,
       default: 64,
       doc: "Longest speedrun finish time, in bytes; a longer one is dropped",
     },
     taunt_max_bytes: {
       type: "integer",
       min: 16,
-      max: 65536,
+      max: STRING_CAP_MAX,
       default: 64,
       doc: "Longest taunt name, in bytes; a longer one is dropped",
     },

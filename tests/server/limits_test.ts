@@ -279,7 +279,7 @@ Deno.test("sustained flooding kicks the flooder with reason flood; everyone else
 });
 
 Deno.test("relayed chat never pushes a stalled reader over its limit; the server's own packets still do", async () => {
-  const limits = { chat_max_bytes: 65536, chat_rate: 1000, chat_burst: 10000, flood_drops: 1000 };
+  const limits = { chat_max_bytes: 16384, chat_rate: 1000, chat_burst: 10000, flood_drops: 1000 };
   await withServer({ maxWriteQueueBytes: 65536, limits }, async (t) => {
     const alice = await t.connect("Alice");
     const bob = await t.connect("Bob");
@@ -339,14 +339,14 @@ Deno.test("relayed chat never pushes a stalled reader over its limit; the server
 });
 
 Deno.test("the connect reply is never refused for its size", async () => {
-  // Three 30 000-byte names make a reply of about 90 KB, over a 64 KiB write queue.
-  const limits = { name_max_bytes: 30000 };
+  // Five 16 000-byte names make a reply of about 80 KB, over a 64 KiB write queue.
+  const limits = { name_max_bytes: 16384 };
   await withServer({ maxWriteQueueBytes: 65536, limits }, async (t) => {
-    for (const letter of "abc") await t.connect(letter.repeat(30000));
+    for (const letter of "abcde") await t.connect(letter.repeat(16000));
     const newcomer = await t.connect("Newcomer");
-    assert.equal(newcomer.ghosts.length, 3);
-    assert.equal(newcomer.ghosts[2].name, "c".repeat(30000));
+    assert.equal(newcomer.ghosts.length, 5);
+    assert.equal(newcomer.ghosts[4].name, "e".repeat(16000));
     await newcomer.ping();
-    assert.equal(t.server.clients().length, 4);
+    assert.equal(t.server.clients().length, 6);
   });
 });
