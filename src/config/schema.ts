@@ -390,14 +390,14 @@ export const CONFIG_SCHEMA: ConfigSchema = {
       type: "integer",
       min: 1,
       max: 1000,
-      default: 20,
+      default: 60,
       doc: "Colour changes per second one player may send, sustained",
     },
     color_burst: {
       type: "integer",
       min: 1,
       max: 10000,
-      default: 40,
+      default: 120,
       doc: "Colour changes one player may send at once",
     },
     map_rate: {
