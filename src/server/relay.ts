@@ -219,13 +219,13 @@ export function handleDatagram(
   if (admission === "conflict") {
     if (client.udp.reportConflict(now)) {
       log.warn(
-        "UDP conflict for {name} ({id}) @ {ip}: port {port} speaks while port {endpoint} is alive; keeping {endpoint}",
+        "UDP conflict for {name} ({id}) @ {ip}: port {port} speaks for it while another port does; keeping {endpoint}",
         { name: client.name, id, ip, port: from.port, endpoint: client.udp.port },
       );
     }
     return host.drop(
       { ip, via: "udp", reason: "udp_endpoint_conflict", header, clientId: id },
-      `port ${from.port} while port ${client.udp.port} is alive`,
+      `port ${from.port} while another port speaks for ${id}`,
     );
   }
   if (admission === "wait") {

@@ -7,13 +7,15 @@
  * the endpoint, and SAR proves it alive at least every second by answering the server's UDP
  * keep-alive. Another port of the same IP takes over only when the current endpoint has said
  * nothing for {@linkcode UDP_TAKEOVER_SILENCE_MS} (counted from the connection for the
- * announced port): that is a NAT that rewrote the announced port, or rebound. A datagram from
- * another port while the endpoint is alive is a conflict: it is dropped and never moves the
- * endpoint. TCP-only clients get no UDP at all (checked by the caller).
+ * announced port), and only when no other port contends for it within that window: that is a
+ * NAT that rewrote the announced port, or rebound. Two ports speaking for one player within the
+ * window (another port while the endpoint is alive, or two other ports while it is silent) is
+ * a conflict: dropped, and it never moves the endpoint. TCP-only clients get no UDP at all
+ * (checked by the caller).
  *
  * What remains: whoever shares a player's IP (players behind one NAT) can take the endpoint of
- * a player whose NAT rewrote its announced port, during the silence before that player's own
- * first datagram or after it stays silent for the take-over window.
+ * a player whose NAT rewrote its announced port while that player sends no UDP (in the menu,
+ * or silent for the window), and keep it while they keep sending.
  *
  * @module
  */
@@ -25,9 +27,12 @@ export const UDP_TAKEOVER_SILENCE_MS = 3000;
 export type UdpAdmission =
   /** From the endpoint, or it took over a silent endpoint. */
   | "accept"
-  /** Another port, while the endpoint has not yet been silent for the window (not yet heard). */
+  /** Another port, while the endpoint has not yet been silent for the window. */
   | "wait"
-  /** Another port, while the endpoint itself spoke within the window: two ports for one player. */
+  /**
+   * Two ports speak for one player within the window: another port while the endpoint itself
+   * spoke, or two other ports contending for a silent endpoint. Never moves the endpoint.
+   */
   | "conflict";
 
 /** The rule for one client; the caller has already checked the source IP. */
@@ -37,6 +42,11 @@ export class UdpEndpoint {
   #heardAt: number;
   /** Whether the current endpoint has sent anything itself. */
   #heard = false;
+  /** The other port heard last, and when: the one that may take over a silent endpoint. */
+  #candidate: number | undefined;
+  #candidateAt = -Infinity;
+  /** When two other ports last spoke within one window of each other. */
+  #contestedAt = -Infinity;
   #conflictReportedAt = -Infinity;
 
   /**
@@ -65,13 +75,22 @@ export class UdpEndpoint {
       this.#heard = true;
       return "accept";
     }
-    if (now - this.#heardAt >= UDP_TAKEOVER_SILENCE_MS) {
+    if (this.#heard && now - this.#heardAt < UDP_TAKEOVER_SILENCE_MS) return "conflict";
+    if (port !== this.#candidate) {
+      if (now - this.#candidateAt < UDP_TAKEOVER_SILENCE_MS) this.#contestedAt = now;
+      this.#candidate = port;
+    }
+    this.#candidateAt = now;
+    const contested = now - this.#contestedAt < UDP_TAKEOVER_SILENCE_MS;
+    if (now - this.#heardAt >= UDP_TAKEOVER_SILENCE_MS && !contested) {
       this.#address = { transport: "udp", hostname: this.#address.hostname, port };
       this.#heardAt = now;
       this.#heard = true;
+      this.#candidate = undefined;
+      this.#candidateAt = -Infinity;
       return "accept";
     }
-    return this.#heard ? "conflict" : "wait";
+    return contested ? "conflict" : "wait";
   }
 
   /** Whether a conflict at `now` should be logged: once per window, so a flood logs little. */

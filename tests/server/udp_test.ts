@@ -327,3 +327,37 @@ Deno.test("a datagram for an unknown id or too short to hold an id is dropped", 
     await truncated;
   });
 });
+
+Deno.test("two other ports contending for a silent endpoint is a conflict; neither takes over", async () => {
+  await withServer({}, async (t) => {
+    const address = t.nextAddress();
+    const natA = udpSocket(address);
+    const natB = udpSocket(address);
+    try {
+      const alice = await t.connect("Alice", { localAddress: address, announcedUdpPort: 9 });
+      t.clock.advance(1000);
+      const waiting = t.event("drop", (e) => e.reason === "udp_endpoint_mismatch");
+      await natA.send(update(alice.id, 1), t.port);
+      await waiting;
+      t.clock.advance(500);
+      const contested = t.event("drop", (e) => e.reason === "udp_endpoint_conflict");
+      await natB.send(update(alice.id, 2), t.port);
+      await contested;
+      // The announced port has been silent for 3 s, but two ports spoke within the window.
+      t.clock.advance(1500);
+      const still = t.event("drop", (e) => e.reason === "udp_endpoint_conflict");
+      await natA.send(update(alice.id, 3), t.port);
+      await still;
+      assert.equal(t.server.client(alice.id)?.udpPort, 9);
+      assert.equal(t.server.client(alice.id)?.data.position.x, 0);
+      // Once only one of them has spoken for a whole window, it takes over.
+      t.clock.advance(UDP_TAKEOVER_SILENCE_MS);
+      await natA.send(update(alice.id, 4), t.port);
+      await eventually(() => t.server.client(alice.id)?.udpPort === natA.port);
+      assert.equal(t.server.client(alice.id)?.data.position.x, 4);
+    } finally {
+      natA.socket.close();
+      natB.socket.close();
+    }
+  });
+});
