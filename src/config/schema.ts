@@ -201,7 +201,7 @@ export interface LimitsSection {
   connections_per_ip_rate: number;
   /** New connections from one IP at once. */
   connections_per_ip_burst: number;
-  /** Handshakes in progress at once from everyone; the oldest is closed to make room. */
+  /** Handshakes in progress at once; the busiest network's oldest is closed to make room. */
   max_pending_handshakes: number;
 }
 
@@ -483,7 +483,7 @@ export const CONFIG_SCHEMA: ConfigSchema = {
       max: 1000000,
       default: 1024,
       doc:
-        "Connections from everyone that may be waiting to send CONNECT; when full the oldest is closed",
+        "Connections that may be waiting to send CONNECT; when full, the oldest of the network (/24) with the most is closed",
     },
   },
   countdown: {

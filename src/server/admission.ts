@@ -1,10 +1,11 @@
 /**
  * Fair admission of new connections, before a byte of them is read: per-address caps on
  * connections per second and on handshakes in progress, and a global cap on handshakes in
- * progress. A flood from one address is refused at the door; a flood from many addresses
- * cannot keep others out, because when the global cap is reached the *oldest* pending
- * handshake makes room (a real client sends CONNECT within a round trip, so it is never the
- * oldest for long).
+ * progress. A flood from one address is refused at the door. A flood from many addresses
+ * cannot keep others out: when the global cap is reached, the oldest pending handshake of the
+ * network (IPv4 /24, IPv6 /48) with the most pending handshakes makes room. A newcomer from
+ * elsewhere is never the one evicted, even when the flood is so fast that the newcomer's
+ * CONNECT, already sent, has not been read yet.
  *
  * @module
  */
@@ -18,8 +19,25 @@ const SWEEP_INTERVAL_MS = 10_000;
 
 interface Pending {
   ip: string;
+  prefix: string;
   /** Stops the handshake's timer and reading. */
   abandon: () => void;
+}
+
+/**
+ * The network an address belongs to, for fairness between networks: the first three octets
+ * of IPv4 (/24), the first three groups of IPv6 (/48). `ip` is in canonical form.
+ */
+export function networkOf(ip: string): string {
+  if (!ip.includes(":")) return ip.slice(0, ip.lastIndexOf("."));
+  const [head, tail] = ip.split("::");
+  const groups = head === "" ? [] : head.split(":");
+  if (tail !== undefined) {
+    const rest = tail === "" ? [] : tail.split(":");
+    while (groups.length + rest.length < 8) groups.push("0");
+    groups.push(...rest);
+  }
+  return groups.slice(0, 3).join(":");
 }
 
 /** The admission rules and the handshakes in progress. */
@@ -28,6 +46,8 @@ export class Admission {
   /** Handshakes in progress, oldest first (Map keeps insertion order). */
   readonly #pending = new Map<TcpConnection, Pending>();
   readonly #pendingPerIp = new Map<string, number>();
+  /** The same handshakes by network, each oldest first. */
+  readonly #pendingPerNetwork = new Map<string, Set<TcpConnection>>();
   readonly #rates = new Map<string, TokenBucket>();
   #sweptAt = -Infinity;
 
@@ -60,17 +80,31 @@ export class Admission {
 
   /**
    * Records a handshake in progress. When that makes more than `max_pending_handshakes`, the
-   * oldest one is returned, already removed: the caller closes it (`server_busy`).
+   * oldest one of the network with the most is returned, already removed: the caller closes it
+   * (`server_busy`).
    */
   add(
     connection: TcpConnection,
     ip: string,
     abandon: () => void,
   ): { connection: TcpConnection; abandon: () => void } | undefined {
-    this.#pending.set(connection, { ip, abandon });
+    const prefix = networkOf(ip);
+    this.#pending.set(connection, { ip, prefix, abandon });
     this.#pendingPerIp.set(ip, (this.#pendingPerIp.get(ip) ?? 0) + 1);
+    let network = this.#pendingPerNetwork.get(prefix);
+    if (!network) {
+      network = new Set();
+      this.#pendingPerNetwork.set(prefix, network);
+    }
+    network.add(connection);
     if (this.#pending.size <= this.#limits.max_pending_handshakes) return undefined;
-    const [oldest, { abandon: abandonOldest }] = this.#pending.entries().next().value!;
+    // The busiest network; on a tie the one that has been pending longest, never the newest.
+    let busiest: Set<TcpConnection> | undefined;
+    for (const other of this.#pendingPerNetwork.values()) {
+      if (!busiest || other.size > busiest.size) busiest = other;
+    }
+    const oldest: TcpConnection = busiest!.values().next().value!;
+    const { abandon: abandonOldest } = this.#pending.get(oldest)!;
     this.remove(oldest);
     return { connection: oldest, abandon: abandonOldest };
   }
@@ -83,6 +117,9 @@ export class Admission {
     const count = (this.#pendingPerIp.get(pending.ip) ?? 1) - 1;
     if (count > 0) this.#pendingPerIp.set(pending.ip, count);
     else this.#pendingPerIp.delete(pending.ip);
+    const network = this.#pendingPerNetwork.get(pending.prefix);
+    network?.delete(connection);
+    if (network?.size === 0) this.#pendingPerNetwork.delete(pending.prefix);
   }
 
   /** Removes and returns every handshake in progress (the server is stopping). */
@@ -90,6 +127,7 @@ export class Admission {
     const all = [...this.#pending].map(([connection, { abandon }]) => ({ connection, abandon }));
     this.#pending.clear();
     this.#pendingPerIp.clear();
+    this.#pendingPerNetwork.clear();
     return all;
   }
 

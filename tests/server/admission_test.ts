@@ -3,6 +3,7 @@
  * connections per second, and the global cap on pending handshakes, which closes the oldest.
  */
 import assert from "node:assert/strict";
+import { networkOf } from "../../src/server/admission.ts";
 import { withServer } from "../helpers/harness.ts";
 
 Deno.test("more handshakes in progress from one address than handshakes_per_ip are refused at once", async () => {
@@ -70,4 +71,31 @@ Deno.test("at max_pending_handshakes the oldest pending handshake makes room for
     assert.equal(timeout.ip, second);
     await younger.closed;
   });
+});
+
+Deno.test("at max_pending_handshakes the busiest network makes room, not the oldest newcomer", async () => {
+  await withServer({ limits: { max_pending_handshakes: 3 } }, async (t) => {
+    // A slow newcomer from one network, then a flood from another.
+    const newcomer = await t.raw("127.0.7.1");
+    await t.raw("127.0.8.1");
+    await t.raw("127.0.8.2");
+    const refused = t.event("refuse");
+    await t.raw("127.0.8.3");
+    const event = await refused;
+    assert.equal(event.reason, "server_busy");
+    assert.equal(event.ip, "127.0.8.1");
+    // The newcomer, oldest of all, is still waiting for its CONNECT.
+    const timedOut = t.event("refuse", (e) => e.ip === "127.0.7.1");
+    t.clock.advance(1500);
+    assert.equal((await timedOut).reason, "handshake_timeout");
+    await newcomer.closed;
+  });
+});
+
+Deno.test("networks for fairness are IPv4 /24 and IPv6 /48", () => {
+  assert.equal(networkOf("127.50.3.9"), "127.50.3");
+  assert.equal(networkOf("2001:db8:1:2::5"), "2001:db8:1");
+  assert.equal(networkOf("2001:db8::1"), "2001:db8:0");
+  assert.equal(networkOf("::1"), "0:0:0");
+  assert.equal(networkOf("fe80:1:2:3:4:5:6:7"), "fe80:1:2");
 });
