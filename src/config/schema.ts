@@ -481,7 +481,7 @@ export const CONFIG_SCHEMA: ConfigSchema = {
       type: "integer",
       min: 1,
       max: 1000000,
-      default: 1024,
+      default: 8192,
       doc:
         "Connections that may be waiting to send CONNECT; when full, the oldest of the network (/24) with the most is closed",
     },

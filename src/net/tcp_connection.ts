@@ -27,6 +27,9 @@ export interface TcpConnectionOptions {
 
 // Big enough for a burst of SAR frames (VOICE is about 1 KiB); small enough for 1000 clients.
 const READ_BUFFER_BYTES = 8192;
+// Until the peer sends something: a connection that never does (most of a connection flood)
+// costs this, not READ_BUFFER_BYTES. A CONNECT larger than this just takes two reads.
+const FIRST_READ_BYTES = 1024;
 
 /**
  * Wraps a socket with a frame decoder and a write queue.
@@ -187,7 +190,7 @@ export class TcpConnection {
     this.#state === "open" ? this.onFrame(payload) : false;
 
   async #readLoop(): Promise<void> {
-    const buffer = new Uint8Array(READ_BUFFER_BYTES);
+    let buffer = new Uint8Array(FIRST_READ_BYTES);
     while (this.#state !== "closed") {
       let count: number | null;
       try {
@@ -208,6 +211,7 @@ export class TcpConnection {
         this.#fail(error instanceof ProtocolError ? "frame_too_large" : "internal_error", error);
         return;
       }
+      if (buffer.length < READ_BUFFER_BYTES) buffer = new Uint8Array(READ_BUFFER_BYTES);
     }
   }
 
