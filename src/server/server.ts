@@ -78,6 +78,8 @@ const log = getLogger(["ghosting", "server"]);
  *   explainRefusals: false,
  *   bulkScope: "same_map",
  *   countdown: { delay: 5, preCommands: "sv_cheats 0", postCommands: "say go" },
+ *   // Everyone joins from the venue's address at once: let it open more connections.
+ *   limits: { connections_per_ip_burst: 100, handshakes_per_ip: 64 },
  * });
  * ```
  */
