@@ -76,7 +76,9 @@ export type DisconnectReason =
   | "internal_error";
 
 /**
- * Why a single packet was ignored; the sender stays connected.
+ * Why a single packet was ignored (or, for `recipient_backlog`, not relayed to one recipient
+ * whose queue is full); the sender stays connected unless it keeps exceeding `[limits]` and is
+ * kicked with `flood`.
  *
  * @example
  * ```ts
