@@ -54,6 +54,7 @@ export {
   ConfigError,
   type CountdownSection,
   defaultConfig,
+  type LimitsSection,
   loadConfig,
   LOG_LEVELS,
   type LoggingSection,

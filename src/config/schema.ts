@@ -75,6 +75,12 @@ export const BULK_SCOPES = ["all", "same_map"] as const;
 /** One of {@linkcode BULK_SCOPES}. */
 export type BulkScope = typeof BULK_SCOPES[number];
 
+/**
+ * The largest string cap: a relayed frame must fit in the relays' share of the smallest write
+ * queue (half of 65536 bytes), or it could never be relayed.
+ */
+const STRING_CAP_MAX = 16384;
+
 /** The smallest bulk UPDATE datagram: its header and one entry. */
 const MIN_BULK_DATAGRAM_BYTES = BULK_UPDATE_HEADER_BYTES + BULK_UPDATE_ENTRY_BYTES;
 
@@ -136,6 +142,70 @@ export interface LoggingSection {
 }
 
 /**
+ * `[limits]`: what one player may make the server relay, store, decode and answer, and how fast
+ * new connections are admitted. The defaults never hinder a real SAR client; the meaning of each
+ * key is in {@linkcode CONFIG_SCHEMA} and the README's configuration table.
+ *
+ * @example A stricter chat for a big public server
+ * ```ts
+ * import { defaultConfig } from "@ghosting/server";
+ *
+ * const config = defaultConfig();
+ * config.limits = { ...config.limits, chat_max_bytes: 256, chat_rate: 2, chat_burst: 5 };
+ * ```
+ */
+export interface LimitsSection {
+  /** Longest name in CONNECT, in bytes. */
+  name_max_bytes: number;
+  /** Longest ghost model path, in bytes. */
+  model_max_bytes: number;
+  /** Longest map name, in bytes. */
+  map_max_bytes: number;
+  /** Longest chat line, in bytes. */
+  chat_max_bytes: number;
+  /** Longest speedrun finish time, in bytes. */
+  finish_time_max_bytes: number;
+  /** Longest taunt name, in bytes. */
+  taunt_max_bytes: number;
+  /** Chat lines per second one player may send, sustained. */
+  chat_rate: number;
+  /** Chat lines one player may send at once. */
+  chat_burst: number;
+  /** Model changes per second, sustained. */
+  model_rate: number;
+  /** Model changes at once. */
+  model_burst: number;
+  /** Colour changes per second, sustained. */
+  color_rate: number;
+  /** Colour changes at once. */
+  color_burst: number;
+  /** Map changes per second, sustained. */
+  map_rate: number;
+  /** Map changes at once. */
+  map_burst: number;
+  /** Taunts per second, sustained. */
+  taunt_rate: number;
+  /** Taunts at once. */
+  taunt_burst: number;
+  /** VOICE bytes per second, sustained. */
+  voice_bytes_rate: number;
+  /** VOICE bytes at once. */
+  voice_bytes_burst: number;
+  /** Packets over a rate or size limit tolerated within `flood_window_ms` before a kick. */
+  flood_drops: number;
+  /** The window of `flood_drops`. */
+  flood_window_ms: number;
+  /** Handshakes one IP may have in progress at once. */
+  handshakes_per_ip: number;
+  /** New connections per second from one IP, sustained. */
+  connections_per_ip_rate: number;
+  /** New connections from one IP at once. */
+  connections_per_ip_burst: number;
+  /** Handshakes in progress at once; the busiest network's oldest is closed to make room. */
+  max_pending_handshakes: number;
+}
+
+/**
  * The whole configuration, as in `config.toml`.
  *
  * @example
@@ -149,6 +219,8 @@ export interface LoggingSection {
 export interface Config {
   /** `[server]` */
   server: ServerSection;
+  /** `[limits]` */
+  limits: LimitsSection;
   /** `[countdown]` */
   countdown: CountdownSection;
   /** `[logging]` */
@@ -241,6 +313,177 @@ export const CONFIG_SCHEMA: ConfigSchema = {
       oneOf: BULK_SCOPES,
       default: "all",
       doc: '"same_map" sends each client only the positions of clients on its map',
+    },
+  },
+  limits: {
+    name_max_bytes: {
+      type: "integer",
+      min: 32,
+      max: STRING_CAP_MAX,
+      default: 256,
+      doc: "Longest player name in CONNECT, in bytes; a longer one is refused with an explanation",
+    },
+    model_max_bytes: {
+      type: "integer",
+      min: 64,
+      max: STRING_CAP_MAX,
+      default: 512,
+      doc: "Longest ghost model path, in bytes; refused in CONNECT, dropped in MODEL_CHANGE",
+    },
+    map_max_bytes: {
+      type: "integer",
+      min: 64,
+      max: STRING_CAP_MAX,
+      default: 256,
+      doc: "Longest map name, in bytes; refused in CONNECT, dropped in MAP_CHANGE",
+    },
+    chat_max_bytes: {
+      type: "integer",
+      min: 64,
+      max: STRING_CAP_MAX,
+      default: 1024,
+      doc: "Longest chat line, in bytes; a longer one is dropped and its sender told",
+    },
+    finish_time_max_bytes: {
+      type: "integer",
+      min: 16,
+      max: STRING_CAP_MAX,
+      default: 64,
+      doc: "Longest speedrun finish time, in bytes; a longer one is dropped",
+    },
+    taunt_max_bytes: {
+      type: "integer",
+      min: 16,
+      max: STRING_CAP_MAX,
+      default: 64,
+      doc: "Longest taunt name, in bytes; a longer one is dropped",
+    },
+    chat_rate: {
+      type: "integer",
+      min: 1,
+      max: 1000,
+      default: 5,
+      doc: "Chat lines per second one player may send, sustained",
+    },
+    chat_burst: {
+      type: "integer",
+      min: 1,
+      max: 10000,
+      default: 20,
+      doc: "Chat lines one player may send at once",
+    },
+    model_rate: {
+      type: "integer",
+      min: 1,
+      max: 1000,
+      default: 2,
+      doc: "Model changes per second one player may send, sustained",
+    },
+    model_burst: {
+      type: "integer",
+      min: 1,
+      max: 10000,
+      default: 10,
+      doc: "Model changes one player may send at once",
+    },
+    color_rate: {
+      type: "integer",
+      min: 1,
+      max: 1000,
+      default: 60,
+      doc: "Colour changes per second one player may send, sustained",
+    },
+    color_burst: {
+      type: "integer",
+      min: 1,
+      max: 10000,
+      default: 120,
+      doc: "Colour changes one player may send at once",
+    },
+    map_rate: {
+      type: "integer",
+      min: 1,
+      max: 1000,
+      default: 5,
+      doc: "Map changes per second one player may send, sustained",
+    },
+    map_burst: {
+      type: "integer",
+      min: 1,
+      max: 10000,
+      default: 20,
+      doc: "Map changes one player may send at once",
+    },
+    taunt_rate: {
+      type: "integer",
+      min: 1,
+      max: 1000,
+      default: 5,
+      doc: "Taunts per second one player may send, sustained",
+    },
+    taunt_burst: {
+      type: "integer",
+      min: 1,
+      max: 10000,
+      default: 10,
+      doc: "Taunts one player may send at once",
+    },
+    voice_bytes_rate: {
+      type: "integer",
+      min: 1024,
+      max: 16777216,
+      default: 32768,
+      doc: "VOICE bytes per second one player may send, sustained",
+    },
+    voice_bytes_burst: {
+      type: "integer",
+      min: 2048,
+      max: 16777216,
+      default: 65536,
+      doc: "VOICE bytes one player may send at once (at least one VOICE packet)",
+    },
+    flood_drops: {
+      type: "integer",
+      min: 1,
+      max: 1000000,
+      default: 200,
+      doc: "Packets over a rate or size limit one player may send within flood_window_ms",
+    },
+    flood_window_ms: {
+      type: "integer",
+      min: 100,
+      max: 3600000,
+      default: 10000,
+      doc: "Window of flood_drops; more than that many drops in it kicks the player (flood)",
+    },
+    handshakes_per_ip: {
+      type: "integer",
+      min: 1,
+      max: 65536,
+      default: 8,
+      doc: "Connections from one IP that may be waiting to send CONNECT at once",
+    },
+    connections_per_ip_rate: {
+      type: "integer",
+      min: 1,
+      max: 100000,
+      default: 5,
+      doc: "New connections per second one IP may open, sustained",
+    },
+    connections_per_ip_burst: {
+      type: "integer",
+      min: 1,
+      max: 100000,
+      default: 20,
+      doc: "New connections one IP may open at once",
+    },
+    max_pending_handshakes: {
+      type: "integer",
+      min: 1,
+      max: 1000000,
+      default: 8192,
+      doc:
+        "Connections that may be waiting to send CONNECT; when full, the oldest of the network (/24) with the most is closed",
     },
   },
   countdown: {

@@ -27,6 +27,9 @@ export interface TcpConnectionOptions {
 
 // Big enough for a burst of SAR frames (VOICE is about 1 KiB); small enough for 1000 clients.
 const READ_BUFFER_BYTES = 8192;
+// Until the peer sends something: a connection that never does (most of a connection flood)
+// costs this, not READ_BUFFER_BYTES. A CONNECT larger than this just takes two reads.
+const FIRST_READ_BYTES = 1024;
 
 /**
  * Wraps a socket with a frame decoder and a write queue.
@@ -63,6 +66,8 @@ export class TcpConnection {
   #latestAt = -1;
   #latestLength = 0;
   #flushScheduled = false;
+  /** Bytes of #pending exempt from the queue limit (see sendExempt). */
+  #exemptBytes = 0;
   /** What the socket is writing now: one of the two queue buffers, or a shared frame. */
   #inflight: Uint8Array | undefined;
   #inflightLength = 0;
@@ -104,6 +109,26 @@ export class TcpConnection {
   /** Queues one frame (the payload is copied and length-prefixed); false once closing. */
   send(payload: Uint8Array): boolean {
     return this.#state === "open" && this.#enqueue(payload, false);
+  }
+
+  /**
+   * Queues one frame that does not count against `maxWriteQueueBytes` until it is being
+   * written: the connect reply, whose size grows with the lobby, must never close a newcomer.
+   * Its size is bounded by the string caps of every client it describes. False once closing.
+   */
+  sendExempt(payload: Uint8Array): boolean {
+    if (this.#state !== "open") return false;
+    this.#exemptBytes += FRAME_PREFIX_BYTES + payload.length;
+    return this.#enqueue(payload, false);
+  }
+
+  /**
+   * Bytes waiting to be written: queued, and the unwritten rest of the write in flight. Relays
+   * look at it to stay within their share of the queue.
+   */
+  get queuedBytes(): number {
+    const inflight = this.#inflight ? this.#inflightLength - this.#inflightOffset : 0;
+    return this.#pendingLength + inflight;
   }
 
   /**
@@ -165,7 +190,7 @@ export class TcpConnection {
     this.#state === "open" ? this.onFrame(payload) : false;
 
   async #readLoop(): Promise<void> {
-    const buffer = new Uint8Array(READ_BUFFER_BYTES);
+    let buffer = new Uint8Array(FIRST_READ_BYTES);
     while (this.#state !== "closed") {
       let count: number | null;
       try {
@@ -186,6 +211,7 @@ export class TcpConnection {
         this.#fail(error instanceof ProtocolError ? "frame_too_large" : "internal_error", error);
         return;
       }
+      if (buffer.length < READ_BUFFER_BYTES) buffer = new Uint8Array(READ_BUFFER_BYTES);
     }
   }
 
@@ -198,7 +224,7 @@ export class TcpConnection {
     }
     const frameLength = FRAME_PREFIX_BYTES + payload.length;
     const at = this.#pendingLength;
-    if (at + frameLength > this.#maxQueue) {
+    if (at + frameLength > this.#maxQueue + this.#exemptBytes) {
       this.#fail("write_backlog");
       return false;
     }
@@ -243,6 +269,7 @@ export class TcpConnection {
     this.#pending = this.#spare;
     this.#spare = buffer;
     this.#pendingLength = 0;
+    this.#exemptBytes = 0;
     this.#latestAt = -1;
     this.#startWrite(buffer, length);
   }

@@ -15,6 +15,7 @@ import {
 import type { ConnectPacket } from "../protocol/mod.ts";
 import type { TcpConnection } from "../net/tcp_connection.ts";
 import { UdpEndpoint } from "./udp_endpoint.ts";
+import type { PlayerLimits } from "./limits.ts";
 
 /**
  * A snapshot of a client, as the public API and events show it. It is a copy: it does not
@@ -81,8 +82,17 @@ export class Client {
   missedLastHeartbeat = false;
   /** When the last LOCATOR was relayed (docs/protocol.md §3.15). */
   lastLocatorAt = -Infinity;
+  /** This client's rates and flood count (`[limits]`). */
+  readonly limits: PlayerLimits;
 
-  constructor(id: number, connection: TcpConnection, connect: ConnectPacket, rawPose: Uint8Array) {
+  constructor(
+    id: number,
+    connection: TcpConnection,
+    connect: ConnectPacket,
+    rawPose: Uint8Array,
+    limits: PlayerLimits,
+    now: number,
+  ) {
     this.id = id;
     this.connection = connection;
     this.ip = connection.remoteIp;
@@ -93,7 +103,8 @@ export class Client {
     this.tcpOnly = connect.tcpOnly;
     this.spectator = connect.spectator;
     this.pose.set(rawPose);
-    this.udp = new UdpEndpoint(connection.remoteHostname, connect.udpPort);
+    this.udp = new UdpEndpoint(connection.remoteHostname, connect.udpPort, now);
+    this.limits = limits;
     this.udpKeepAlive = encodeServerPacket({ header: Header.HEART_BEAT, id, token: 0 });
   }
 

@@ -87,13 +87,18 @@ export interface GhostServerEvents {
   disconnect: { client: ClientInfo; reason: DisconnectReason; actor?: Actor };
   /** A connection was closed before becoming a client; `name` is known once CONNECT was read. */
   refuse: { ip: string; name?: string; spectator?: boolean; reason: RefusalReason };
-  /** A packet was ignored; its sender stays connected. */
+  /**
+   * A packet was ignored (or, for `recipient_backlog`, not relayed to one recipient); its
+   * sender stays connected unless it floods.
+   */
   drop: {
     ip: string;
     /** The sender's id, when the packet came from a client. */
     clientId?: number;
     /** The header byte, when the packet had one. */
     header?: number;
+    /** For `recipient_backlog`: the client that did not get the packet. */
+    recipientId?: number;
     via: "tcp" | "udp";
     reason: DropReason;
   };

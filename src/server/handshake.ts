@@ -42,8 +42,11 @@ export function readFirstFrame(payload: Uint8Array): FirstFrame {
 
 /** How a handshake ends. */
 export interface HandshakeCallbacks {
-  /** The first frame arrived (synchronously, before any later frame); return false to stop reading. */
-  onFirstFrame(frame: FirstFrame): boolean;
+  /**
+   * The first frame arrived, undecoded (synchronously, before any later frame): the caller
+   * checks what needs no decoding first. Return false to stop reading.
+   */
+  onFirstFrame(payload: Uint8Array): boolean;
   /** No first frame: timeout, or the connection closed or broke first. */
   onFailure(reason: RefusalReason, detail: string): void;
 }
@@ -68,8 +71,7 @@ export function startHandshake(
   const timer = clock.setTimeout(() => {
     if (settle()) callbacks.onFailure("handshake_timeout", `no CONNECT within ${timeoutMs} ms`);
   }, timeoutMs);
-  connection.onFrame = (payload) =>
-    settle() ? callbacks.onFirstFrame(readFirstFrame(payload)) : false;
+  connection.onFrame = (payload) => settle() ? callbacks.onFirstFrame(payload) : false;
   connection.onClose = (reason, error) => {
     if (!settle()) return;
     const refusal: RefusalReason = reason === "frame_too_large" || reason === "connection_closed"

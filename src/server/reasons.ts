@@ -33,6 +33,12 @@ export type RefusalReason =
   | "refused_players"
   | "refused_spectators"
   | "not_whitelisted"
+  | "name_too_long"
+  | "model_too_long"
+  | "map_too_long"
+  | "handshakes_per_ip"
+  | "connection_rate"
+  | "server_busy"
   | "server_stopping";
 
 /**
@@ -65,11 +71,14 @@ export type DisconnectReason =
   | "kicked"
   | "banned"
   | "not_whitelisted"
+  | "flood"
   | "server_stop"
   | "internal_error";
 
 /**
- * Why a single packet was ignored; the sender stays connected.
+ * Why a single packet was ignored (or, for `recipient_backlog`, not relayed to one recipient
+ * whose queue is full); the sender stays connected unless it keeps exceeding `[limits]` and is
+ * kicked with `flood`.
  *
  * @example
  * ```ts
@@ -93,7 +102,12 @@ export type DropReason =
   | "udp_header_not_allowed"
   | "udp_endpoint_mismatch"
   | "locator_rate_limit"
-  | "invalid_voice";
+  | "invalid_voice"
+  | "rate_limited"
+  | "string_too_long"
+  | "recipient_backlog"
+  | "udp_tcp_only"
+  | "udp_endpoint_conflict";
 
 /**
  * What a refused player reads in chat when `explain_refusals` is on (SAR alone would only
@@ -113,4 +127,5 @@ export const DISCONNECT_EXPLANATIONS: Partial<Record<DisconnectReason, string>> 
   banned: "You have been banned from this server.",
   not_whitelisted: "You have been removed: you are not on this server's whitelist.",
   heartbeat_timeout: "You have been disconnected: your game stopped answering heartbeats.",
+  flood: "You have been disconnected for sending too much, too fast.",
 };

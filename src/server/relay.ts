@@ -9,6 +9,7 @@ import {
   DATA_GHOST_BYTES,
   decodeClientPacket,
   encodeServerPacket,
+  FRAME_PREFIX_BYTES,
   Header,
   isKnownHeader,
   ProtocolError,
@@ -18,7 +19,9 @@ import type { Clock } from "../clock.ts";
 import type { Client } from "./client.ts";
 import type { Emitter } from "./emitter.ts";
 import type { GhostServerEvents } from "./events.ts";
-import type { DisconnectReason } from "./reasons.ts";
+import type { DisconnectReason, DropReason } from "./reasons.ts";
+import type { LimitsSection } from "../config/mod.ts";
+import { CHAT_NOTICE_INTERVAL_MS, type ChatNotices, rawStringLength, stringCap } from "./limits.ts";
 
 const log = getLogger(["ghosting", "server"]);
 
@@ -44,6 +47,12 @@ export interface RelayHost {
   disconnect(client: Client, reason: DisconnectReason): void;
   /** Ignores one packet: logs why (`detail`) and emits the `drop` event. */
   drop(report: GhostServerEvents["drop"], detail: string): void;
+  /** The `[limits]` in force. */
+  readonly limits: LimitsSection;
+  /** What a player reads when its chat is dropped. */
+  readonly chatNotices: ChatNotices;
+  /** Relayed frames are not queued for a recipient with more than this many bytes waiting. */
+  readonly relayQueueLimit: number;
 }
 
 type Via = "tcp" | "udp";
@@ -52,15 +61,61 @@ function readId(payload: Uint8Array): number {
   return ((payload[1] << 24) | (payload[2] << 16) | (payload[3] << 8) | payload[4]) >>> 0;
 }
 
-/** Sends the original bytes to every client but the sender (MESSAGE, MAP_CHANGE, …). */
-function relayToOthers(host: RelayHost, sender: Client, payload: Uint8Array): void {
-  for (const other of host.clients()) if (other !== sender) other.connection.send(payload);
+/**
+ * Sends the original bytes, over TCP, to every other client (or every other client on the
+ * sender's map). A recipient whose queue already holds its share for relays does not get it
+ * (`recipient_backlog`): what one player sends never pushes another over its write limit.
+ */
+function relay(
+  host: RelayHost,
+  sender: Client,
+  payload: Uint8Array,
+  via: Via,
+  sameMap: boolean,
+): void {
+  const limit = host.relayQueueLimit - FRAME_PREFIX_BYTES - payload.length;
+  for (const other of host.clients()) {
+    if (other === sender || (sameMap && other.map !== sender.map)) continue;
+    if (other.connection.queuedBytes > limit) {
+      host.drop({
+        ip: sender.ip,
+        via,
+        reason: "recipient_backlog",
+        header: payload[0],
+        clientId: sender.id,
+        recipientId: other.id,
+      }, `client ${other.id} has ${other.connection.queuedBytes} bytes waiting`);
+      continue;
+    }
+    other.connection.send(payload);
+  }
 }
 
-/** Sends the original bytes, over TCP, to every other client on the sender's map. */
-function relayToOthersOnMap(host: RelayHost, sender: Client, payload: Uint8Array): void {
-  for (const other of host.clients()) {
-    if (other !== sender && other.map === sender.map) other.connection.send(payload);
+/**
+ * A packet over a `[limits]` rate or size: dropped, counted toward the flood rule (too many
+ * in `flood_window_ms` and the sender is kicked with `flood`); chat senders are told.
+ */
+function overLimit(
+  host: RelayHost,
+  client: Client,
+  payload: Uint8Array,
+  via: Via,
+  reason: DropReason,
+  detail: string,
+): void {
+  const header = payload[0];
+  host.drop({ ip: client.ip, via, reason, header, clientId: client.id }, detail);
+  const now = host.clock.now();
+  if (client.limits.strike(now)) {
+    host.disconnect(client, "flood");
+    return;
+  }
+  if (header !== Header.MESSAGE) return;
+  if (reason === "string_too_long") {
+    client.connection.send(host.chatNotices.tooLong);
+  } else if (now - client.limits.chatNoticeAt >= CHAT_NOTICE_INTERVAL_MS) {
+    client.limits.chatNoticeAt = now;
+    client.connection.send(host.chatNotices.tooFast);
   }
 }
 
@@ -152,7 +207,28 @@ export function handleDatagram(
       `id ${id} belongs to another address`,
     );
   }
-  if (!client.udp.admit(from.port, host.clock.now())) {
+  if (client.tcpOnly) {
+    // SAR with ghost_TCP_only sends nothing over UDP: any datagram is someone else's.
+    return host.drop(
+      { ip, via: "udp", reason: "udp_tcp_only", header, clientId: id },
+      `port ${from.port}, client ${id} is TCP-only`,
+    );
+  }
+  const now = host.clock.now();
+  const admission = client.udp.admit(from.port, now);
+  if (admission === "conflict") {
+    if (client.udp.reportConflict(now)) {
+      log.warn(
+        "UDP conflict for {name} ({id}) @ {ip}: port {port} speaks for it while another port does; keeping {endpoint}",
+        { name: client.name, id, ip, port: from.port, endpoint: client.udp.port },
+      );
+    }
+    return host.drop(
+      { ip, via: "udp", reason: "udp_endpoint_conflict", header, clientId: id },
+      `port ${from.port} while another port speaks for ${id}`,
+    );
+  }
+  if (admission === "wait") {
     return host.drop(
       { ip, via: "udp", reason: "udp_endpoint_mismatch", header, clientId: id },
       `port ${from.port}, expected ${client.udp.port}`,
@@ -177,6 +253,17 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
     const pose = client.pose;
     for (let i = 0; i < DATA_GHOST_BYTES; i++) pose[i] = payload[5 + i];
     return;
+  }
+  // Rates, then sizes, from the raw bytes: an over-limit packet is never decoded.
+  if (!client.limits.allow(header, payload.length, host.clock.now())) {
+    return overLimit(host, client, payload, via, "rate_limited", "over its rate");
+  }
+  const cap = stringCap(header, host.limits);
+  if (cap !== undefined) {
+    const bytes = rawStringLength(payload, 5);
+    if (bytes !== undefined && bytes > cap) {
+      return overLimit(host, client, payload, via, "string_too_long", `${bytes} bytes, cap ${cap}`);
+    }
   }
   let packet: ClientPacket;
   try {
@@ -210,7 +297,7 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
     case Header.MAP_CHANGE:
       client.map = packet.map;
       log.info("{name} is now on {map}", { name: client.name, map: packet.map });
-      relayToOthers(host, client, payload);
+      relay(host, client, payload, via, false);
       if (events.hasListeners("mapChange")) {
         const { map, ticks, ticksTotal } = packet;
         events.emit("mapChange", { client: client.info(), map, ticks, ticksTotal });
@@ -222,7 +309,7 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
       return;
     case Header.MESSAGE:
       log.info("[message] {name}: {text}", { name: client.name, text: packet.text });
-      relayToOthers(host, client, payload);
+      relay(host, client, payload, via, false);
       if (events.hasListeners("message")) {
         events.emit("message", { client: client.info(), text: packet.text });
       }
@@ -235,27 +322,27 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
       return;
     case Header.SPEEDRUN_FINISH:
       log.info("{name} finished in {time}", { name: client.name, time: packet.time });
-      relayToOthers(host, client, payload);
+      relay(host, client, payload, via, false);
       if (events.hasListeners("speedrunFinish")) {
         events.emit("speedrunFinish", { client: client.info(), time: packet.time });
       }
       return;
     case Header.MODEL_CHANGE:
       client.model = packet.model;
-      relayToOthers(host, client, payload);
+      relay(host, client, payload, via, false);
       if (events.hasListeners("modelChange")) {
         events.emit("modelChange", { client: client.info(), model: packet.model });
       }
       return;
     case Header.COLOR_CHANGE:
       client.color = packet.color;
-      relayToOthers(host, client, payload);
+      relay(host, client, payload, via, false);
       if (events.hasListeners("colorChange")) {
         events.emit("colorChange", { client: client.info(), color: { ...packet.color } });
       }
       return;
     case Header.TAUNT:
-      relayToOthersOnMap(host, client, payload);
+      relay(host, client, payload, via, true);
       if (events.hasListeners("taunt")) {
         events.emit("taunt", { client: client.info(), animation: packet.animation });
       }
@@ -272,7 +359,7 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
         }, "more than one per 100 ms");
       }
       client.lastLocatorAt = now;
-      relayToOthersOnMap(host, client, payload);
+      relay(host, client, payload, via, true);
       if (events.hasListeners("locator")) {
         const { position, normal } = packet;
         events.emit("locator", { client: client.info(), position, normal });
@@ -281,7 +368,7 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
     }
     case Header.VOICE:
       // Arrives over UDP mostly, always relayed over TCP (docs/protocol.md §3.16).
-      relayToOthersOnMap(host, client, payload);
+      relay(host, client, payload, via, true);
       return;
   }
 }

@@ -27,14 +27,23 @@ import {
   type Config,
   defaultConfig,
   fieldSpec,
+  type LimitsSection,
   type UdpBackendName,
 } from "../config/mod.ts";
+import { Admission } from "./admission.ts";
+import {
+  ChatNotices,
+  connectStringExplanation,
+  oversizedConnectString,
+  PlayerLimits,
+  RELAY_QUEUE_SHARE,
+} from "./limits.ts";
 import { AccessRules, type WhitelistEntries } from "./acceptance.ts";
 import { Client, type ClientInfo } from "./client.ts";
 import { type CountdownOptions, encodeCountdownSetup, stripLineEndings } from "./countdown.ts";
 import { Emitter, type Unsubscribe } from "./emitter.ts";
 import type { Actor, GhostServerEvents, WhitelistChange } from "./events.ts";
-import { startHandshake } from "./handshake.ts";
+import { readFirstFrame, startHandshake } from "./handshake.ts";
 import {
   BULK_UPDATE_INTERVAL_MS,
   HEARTBEAT_INTERVAL_MS,
@@ -71,6 +80,8 @@ const log = getLogger(["ghosting", "server"]);
  *   explainRefusals: false,
  *   bulkScope: "same_map",
  *   countdown: { delay: 5, preCommands: "sv_cheats 0", postCommands: "say go" },
+ *   // Everyone joins from the venue's address at once: let it open more connections.
+ *   limits: { connections_per_ip_burst: 100, handshakes_per_ip: 64 },
  * });
  * ```
  */
@@ -97,6 +108,11 @@ export interface GhostServerOptions {
   bulkScope?: BulkScope;
   /** Defaults for {@linkcode GhostServer.startCountdown}. */
   countdown?: CountdownOptions;
+  /**
+   * What one player may make the server do, and how new connections are admitted: the keys of
+   * `config.toml`'s `[limits]`, each defaulting to its default there.
+   */
+  limits?: Partial<LimitsSection>;
   /** How long a closing connection may take to flush and be closed by its peer. Default 2000. */
   closeGraceMs?: number;
   /** Time source of every timer; tests pass a `ManualClock`. */
@@ -135,7 +151,11 @@ export function optionsFromConfig(config: Config): GhostServerOptions {
   for (const [option, key] of Object.entries(COUNTDOWN_KEYS)) {
     countdown[option] = config.countdown[key];
   }
-  return { ...options as ServerOptions, countdown: countdown as Required<CountdownOptions> };
+  return {
+    ...options as ConfigServerOptions,
+    limits: { ...config.limits },
+    countdown: countdown as Required<CountdownOptions>,
+  };
 }
 
 /** How long a closing connection may take to flush and be closed by its peer (not in config.toml). */
@@ -168,17 +188,21 @@ const COUNTDOWN_KEYS = {
 } as const satisfies Record<keyof CountdownOptions, keyof Config["countdown"]>;
 
 /** The options that come from `[server]`, typed from their keys. */
-type ServerOptions = { [O in keyof typeof OPTION_KEYS]: Config["server"][typeof OPTION_KEYS[O]] };
+type ConfigServerOptions = {
+  [O in keyof typeof OPTION_KEYS]: Config["server"][typeof OPTION_KEYS[O]];
+};
 
 // Compile-time checks that OPTION_KEYS covers exactly the config-backed options, with their types.
 type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _optionsMatchKeys: Exact<
-  ServerOptions,
-  Required<Omit<GhostServerOptions, "countdown" | "clock" | "closeGraceMs">>
+  ConfigServerOptions,
+  Required<Omit<GhostServerOptions, "countdown" | "clock" | "closeGraceMs" | "limits">>
 > = true;
 void _optionsMatchKeys;
 
-function checkOptions(options: Required<Omit<GhostServerOptions, "countdown" | "clock">>): void {
+type ServerOptions = Required<Omit<GhostServerOptions, "countdown" | "clock" | "limits">>;
+
+function checkOptions(options: ServerOptions): void {
   for (const [option, key] of Object.entries(OPTION_KEYS)) {
     const value: unknown = options[option as keyof typeof OPTION_KEYS];
     const spec = fieldSpec("server", key)!;
@@ -198,6 +222,32 @@ function checkOptions(options: Required<Omit<GhostServerOptions, "countdown" | "
       `closeGraceMs must be a non-negative number of milliseconds, got ${grace}`,
     );
   }
+}
+
+/** `[limits]` from the defaults and `options.limits`, checked like `config.toml`. */
+function checkLimits(limits: Partial<LimitsSection> | undefined): LimitsSection {
+  const checked = { ...defaultConfig().limits };
+  if (limits === undefined) return checked;
+  if (typeof limits !== "object" || limits === null) {
+    throw new TypeError("limits must be an object with the keys of [limits]");
+  }
+  for (const [key, value] of Object.entries(limits)) {
+    if (value === undefined) continue;
+    const spec = fieldSpec("limits", key);
+    if (!spec) {
+      throw new TypeError(
+        `limits has no key "${key}"; known keys are ${Object.keys(checked).join(", ")}`,
+      );
+    }
+    const problem = checkValue(spec, value);
+    if (!problem) {
+      checked[key as keyof LimitsSection] = value as number;
+      continue;
+    }
+    const message = `limits.${key} ${problem}`;
+    throw typeof value === "number" ? new RangeError(message) : new TypeError(message);
+  }
+  return checked;
 }
 
 function serverMessage(text: string): Uint8Array {
@@ -274,7 +324,8 @@ export interface ServerStatus {
  * ```
  */
 export class GhostServer {
-  readonly #options: Required<Omit<GhostServerOptions, "countdown" | "clock">>;
+  readonly #options: ServerOptions;
+  readonly #limits: LimitsSection;
   #countdownDefaults: Required<CountdownOptions>;
   readonly #clock: Clock;
   readonly #events = new Emitter<GhostServerEvents>((error, type) => {
@@ -283,8 +334,8 @@ export class GhostServer {
   readonly #rules: AccessRules;
   /** Connected clients in connection order (Map keeps insertion order). */
   readonly #clients = new Map<number, Client>();
-  /** Connections still in their handshake, with the function that abandons it. */
-  readonly #handshakes = new Map<TcpConnection, () => void>();
+  /** Connections still in their handshake, and the admission rules. */
+  readonly #admission: Admission;
   /** Connections being closed gracefully; stop() waits for them. */
   readonly #closing = new Set<Promise<void>>();
   readonly #bulkEncoder: BulkUpdateEncoder;
@@ -313,14 +364,16 @@ export class GhostServer {
     // Defaults come from the config schema, so a server built in code matches config.toml.
     const defaults = optionsFromConfig(defaultConfig()) as Required<GhostServerOptions>;
     const resolved: Record<string, unknown> = {};
-    for (const option of Object.keys(OPTION_KEYS) as (keyof ServerOptions)[]) {
+    for (const option of Object.keys(OPTION_KEYS) as (keyof ConfigServerOptions)[]) {
       resolved[option] = options[option] ?? defaults[option];
     }
     this.#options = {
-      ...resolved as ServerOptions,
+      ...resolved as ConfigServerOptions,
       closeGraceMs: options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
     };
     checkOptions(this.#options);
+    this.#limits = checkLimits(options.limits);
+    this.#admission = new Admission(this.#limits);
     this.#bulkEncoder = new BulkUpdateEncoder(this.#options.maxDatagramBytes);
     const countdown = defaults.countdown as Required<CountdownOptions>;
     this.#countdownDefaults = {
@@ -341,6 +394,9 @@ export class GhostServer {
       client: (id) => clients.get(id),
       disconnect,
       drop: (report, detail) => this.#drop(report, detail),
+      limits: this.#limits,
+      chatNotices: new ChatNotices(this.#limits),
+      relayQueueLimit: Math.floor(this.#options.maxWriteQueueBytes * RELAY_QUEUE_SHARE),
     };
     const udp = () => {
       if (!this.#udp) throw new Error("The UDP socket is not open");
@@ -440,12 +496,11 @@ export class GhostServer {
     log.info("Server stopping");
     for (const ticker of this.#tickers) ticker.stop();
     this.#listener?.close();
-    for (const [connection, abandon] of this.#handshakes) {
+    for (const { connection, abandon } of this.#admission.drain()) {
       abandon();
       this.#refuse(connection, "server_stopping", "the server is stopping");
       this.#trackClosing(connection.closed);
     }
-    this.#handshakes.clear();
     const stopServer = encodeServerPacket({ header: Header.STOP_SERVER, id: 0 });
     for (const client of [...this.#clients.values()]) {
       this.#clients.delete(client.id);
@@ -836,21 +891,57 @@ export class GhostServer {
       const blocked = this.#rules.checkAddress(ip, this.#ipConnected(ip));
       if (blocked) return this.#refuse(connection, blocked, "blocked before CONNECT");
     }
+    const admission = this.#admission;
+    const limited = admission.check(ip, this.#clock.now());
+    if (limited) return this.#refuse(connection, limited, "refused before CONNECT");
     const abandon = startHandshake(connection, this.#clock, this.#options.handshakeTimeoutMs, {
-      onFirstFrame: (frame) => {
-        this.#handshakes.delete(connection);
-        if ("refusal" in frame) {
-          this.#refuse(connection, frame.refusal, frame.detail);
-          return false;
-        }
-        return this.#admit(connection, frame.connect, frame.pose);
+      onFirstFrame: (payload) => {
+        admission.remove(connection);
+        return this.#firstFrame(connection, payload);
       },
       onFailure: (reason, detail) => {
-        this.#handshakes.delete(connection);
+        admission.remove(connection);
         this.#refuse(connection, reason, detail);
       },
     });
-    this.#handshakes.set(connection, abandon);
+    const evicted = admission.add(connection, ip, abandon);
+    if (evicted) {
+      evicted.abandon();
+      this.#refuse(evicted.connection, "server_busy", "oldest of too many pending handshakes");
+    }
+  }
+
+  /**
+   * The first frame: what needs no decoding is checked first (header, address, string sizes),
+   * so a banned address or an oversized name costs no decoding; then CONNECT is decoded.
+   */
+  #firstFrame(connection: TcpConnection, payload: Uint8Array): boolean {
+    if (payload.length === 0 || payload[0] !== Header.CONNECT) {
+      const what = payload.length === 0 ? "empty" : headerName(payload[0]);
+      this.#refuse(connection, "not_connect_first", `first frame is ${what}`);
+      return false;
+    }
+    const ip = connection.remoteIp;
+    const blocked = this.#rules.checkAddress(ip, this.#ipConnected(ip));
+    if (blocked) {
+      this.#refuse(connection, blocked, "blocked before decoding CONNECT", { explain: true });
+      return false;
+    }
+    const oversized = oversizedConnectString(payload, this.#limits);
+    if (oversized) {
+      const { field, bytes, cap } = oversized;
+      this.#refuse(connection, `${field}_too_long`, `${field} of ${bytes} bytes, cap ${cap}`, {
+        explain: true,
+        explanation: connectStringExplanation(field, cap),
+      });
+      return false;
+    }
+    const frame = readFirstFrame(payload);
+    if ("refusal" in frame) {
+      this.#refuse(connection, frame.refusal, frame.detail);
+      return false;
+    }
+    return this.#admit(connection, frame.connect, frame.pose);
   }
 
   #droppedSendsReported = 0;
@@ -882,11 +973,13 @@ export class GhostServer {
     const ip = connection.remoteIp;
     const refusal = this.#rules.check(ip, this.#ipConnected(ip), connect.name, connect.spectator);
     if (refusal) {
-      this.#refuse(connection, refusal, "acceptance rules", connect);
+      this.#refuse(connection, refusal, "acceptance rules", { connect, explain: true });
       return false;
     }
     const id = this.#nextId++;
-    const client = new Client(id, connection, connect, pose);
+    const now = this.#clock.now();
+    const limits = new PlayerLimits(this.#limits, now);
+    const client = new Client(id, connection, connect, pose, limits, now);
     connection.onFrame = (payload) => {
       handleTcpPacket(this.#relayHost, client, payload);
       return this.#clients.get(id) === client;
@@ -897,10 +990,10 @@ export class GhostServer {
       }
       this.#disconnect(client, reason);
     };
-    // The reply must be the first frame: SAR parses its first frame as the reply.
+    // The reply must be the first frame: SAR parses its first frame as the reply. Its size
+    // grows with the lobby (bounded by the string caps), so it is exempt from the queue limit.
     const ghosts = [...this.#clients.values()].map((other) => other.ghostInfo());
-    connection.send(encodeConnectReply({ yourId: id, ghosts }));
-    if (!connection.isOpen) return false; // the reply alone overflowed its queue
+    if (!connection.sendExempt(encodeConnectReply({ yourId: id, ghosts }))) return false;
     // Registered before the others hear of it: should a notification overflow a slow
     // client's queue, the newcomer must be among those told that client left.
     this.#clients.set(id, client);
@@ -922,22 +1015,23 @@ export class GhostServer {
   }
 
   /**
-   * Closes a connection that did not become a client. When its CONNECT was valid and
-   * explaining is on, it first gets a well-formed empty reply (id 0, no ghosts: SAR reads the
-   * first frame as the reply) and a server message saying why.
+   * Closes a connection that did not become a client. When its first frame was a CONNECT
+   * (`explain`) and explaining is on, it first gets a well-formed empty reply (id 0, no ghosts:
+   * SAR reads the first frame as the reply) and a server message saying why.
    */
   #refuse(
     connection: TcpConnection,
     reason: RefusalReason,
     detail: string,
-    connect?: ConnectPacket,
+    how: { connect?: ConnectPacket; explain?: boolean; explanation?: string } = {},
   ): void {
     const ip = connection.remoteIp;
+    const { connect } = how;
     const who = connect ? `${connect.name} (${kind(connect.spectator)}) @ ${ip}` : ip;
     const level = reason === "connection_closed" ? "debug" : "info";
     log[level]("Refused connection from {who}: {reason} ({detail})", { who, reason, detail });
-    const explanation = REFUSAL_EXPLANATIONS[reason];
-    if (connect && explanation && this.#options.explainRefusals) {
+    const explanation = how.explanation ?? REFUSAL_EXPLANATIONS[reason];
+    if (how.explain && explanation && this.#options.explainRefusals) {
       connection.send(encodeConnectReply({ yourId: 0, ghosts: [] }));
       connection.send(serverMessage(explanation));
       this.#closeGracefully(connection);

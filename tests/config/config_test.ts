@@ -6,6 +6,7 @@ import {
   loadConfig,
   parseConfig,
 } from "../../src/config/mod.ts";
+import { GhostServer } from "../../src/server/mod.ts";
 
 const root = new URL("../../", import.meta.url);
 
@@ -119,5 +120,25 @@ Deno.test("udp_backend and bulk_scope accept only their choices", () => {
   rejects(
     '[server]\nbulk_scope = "map"\n',
     /bulk_scope must be one of "all", "same_map", got "map"/,
+  );
+});
+
+Deno.test("[limits] keys are checked like every other key, in config.toml and in options", () => {
+  rejects("[limits]\nchat_rate = 0\n", /\[limits\] chat_rate must be from 1 to 1000, got 0/);
+  rejects(
+    "[limits]\nchat_max = 1\n",
+    /unknown key "chat_max" in \[limits\]; known keys are name_max_bytes/,
+  );
+  assert.throws(() => new GhostServer({ limits: { voice_bytes_burst: 100 } }), {
+    name: "RangeError",
+    message: "limits.voice_bytes_burst must be from 2048 to 16777216, got 100",
+  });
+  assert.throws(
+    () => new GhostServer({ limits: { chat_rat: 5 } as Record<string, number> }),
+    (error) => error instanceof TypeError && /limits has no key "chat_rat"/.test(error.message),
+  );
+  assert.throws(
+    () => new GhostServer({ limits: { chat_rate: "5" as unknown as number } }),
+    TypeError,
   );
 });

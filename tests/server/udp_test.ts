@@ -3,7 +3,12 @@
  * impersonation.
  */
 import assert from "node:assert/strict";
-import { encodeClientPacket, encodeFrame, Header } from "../../src/protocol/mod.ts";
+import {
+  encodeClientPacket,
+  encodeFrame,
+  Header,
+  VOICE_MESSAGE_TYPE,
+} from "../../src/protocol/mod.ts";
 import { UDP_TAKEOVER_SILENCE_MS } from "../../src/server/udp_endpoint.ts";
 import { bytesToHex, vector } from "../helpers/vectors.ts";
 import { eventually, withServer } from "../helpers/harness.ts";
@@ -158,7 +163,7 @@ Deno.test("the port announced in CONNECT is where UDP goes before the client sen
   });
 });
 
-Deno.test("behind NAT the first datagram fixes the endpoint; another port takes over only after 3 s of silence", async () => {
+Deno.test("behind NAT another port takes over once the announced one has been silent for 3 s", async () => {
   await withServer({}, async (t) => {
     const address = t.nextAddress();
     const nat1 = udpSocket(address);
@@ -166,17 +171,27 @@ Deno.test("behind NAT the first datagram fixes the endpoint; another port takes 
     try {
       // SAR announces its local port, which the NAT does not keep: nothing listens there.
       const alice = await t.connect("Alice", { localAddress: address, announcedUdpPort: 9 });
+      // The announced port is preferred: within 3 s of the connect another port only waits.
+      t.clock.advance(UDP_TAKEOVER_SILENCE_MS - 1);
+      const waiting = t.event("drop", (e) => e.reason === "udp_endpoint_mismatch");
+      await nat1.send(update(alice.id, 7), t.port);
+      assert.equal((await waiting).clientId, alice.id);
+      assert.equal(t.server.client(alice.id)?.udpPort, 9);
+      assert.equal(t.server.client(alice.id)?.data.position.x, 0);
+      t.clock.advance(1);
       await nat1.send(update(alice.id), t.port);
       await eventually(() => t.server.client(alice.id)?.udpPort === nat1.port);
+      assert.equal(t.server.client(alice.id)?.data.position.x, 1.5);
       t.clock.advance(50);
       await nat1.nextBulk();
 
-      // While the current endpoint is alive, another port of the same IP is refused.
+      // While the endpoint is alive, another port of the same IP is a conflict: dropped.
       t.clock.advance(UDP_TAKEOVER_SILENCE_MS - 100);
-      const refused = t.event("drop", (e) => e.reason === "udp_endpoint_mismatch");
+      const conflict = t.event("drop", (e) => e.reason === "udp_endpoint_conflict");
       await nat2.send(update(alice.id, 99), t.port);
-      assert.equal((await refused).clientId, alice.id);
+      assert.equal((await conflict).clientId, alice.id);
       assert.equal(t.server.client(alice.id)?.data.position.x, 1.5);
+      assert.equal(t.server.client(alice.id)?.udpPort, nat1.port);
 
       // Silent for 3 s: the NAT rebound, the new port takes over.
       t.clock.advance(100);
@@ -185,10 +200,71 @@ Deno.test("behind NAT the first datagram fixes the endpoint; another port takes 
       assert.equal(t.server.client(alice.id)?.data.position.x, 42);
       t.clock.advance(50);
       await nat2.nextBulk();
+
+      // The old port coming back while the new one is alive is a conflict too.
+      const back = t.event("drop", (e) => e.reason === "udp_endpoint_conflict");
+      await nat1.send(update(alice.id, 5), t.port);
+      await back;
+      assert.equal(t.server.client(alice.id)?.udpPort, nat2.port);
     } finally {
       nat1.socket.close();
       nat2.socket.close();
     }
+  });
+});
+
+Deno.test("before a player's first datagram another port of its IP cannot take the endpoint", async () => {
+  await withServer({ oneConnectionPerIp: false }, async (t) => {
+    const address = t.nextAddress();
+    const alice = await t.connect("Alice", { localAddress: address });
+    const mallory = udpSocket(address);
+    try {
+      const waiting = t.event("drop", (e) => e.reason === "udp_endpoint_mismatch");
+      await mallory.send(update(alice.id, 666), t.port);
+      await waiting;
+      assert.equal(t.server.client(alice.id)?.udpPort, alice.udpPort);
+      // SAR answers every keep-alive from its announced port, so the port never falls silent.
+      for (let second = 1; second <= 4; second++) {
+        t.clock.advance(1000);
+        await alice.nextOf(Header.HEART_BEAT, "udp"); // answered by the client on its own
+        await alice.sendUpdate({ ...pose, position: { ...pose.position, x: second } });
+        await eventually(() => t.server.client(alice.id)?.data.position.x === second);
+      }
+      const conflict = t.event("drop", (e) => e.reason === "udp_endpoint_conflict");
+      await mallory.send(update(alice.id, 666), t.port);
+      await conflict;
+      assert.equal(t.server.client(alice.id)?.udpPort, alice.udpPort);
+      assert.equal(t.server.client(alice.id)?.data.position.x, 4);
+    } finally {
+      mallory.socket.close();
+    }
+  });
+});
+
+Deno.test("no UDP at all is accepted for a TCP-only player, even from its announced port", async () => {
+  await withServer({}, async (t) => {
+    const carol = await t.connect("Carol", { tcpOnly: true });
+    const bob = await t.connect("Bob");
+    let voices = 0;
+    bob.onPacket = ({ packet }) => void (packet.header === Header.VOICE && voices++);
+    const refused = t.event("drop", (e) => e.reason === "udp_tcp_only");
+    await carol.sendUdpPayload(update(carol.id, 666));
+    assert.equal((await refused).clientId, carol.id);
+    const voice = t.event("drop", (e) => e.reason === "udp_tcp_only");
+    await carol.sendUdpPayload(encodeClientPacket({
+      header: Header.VOICE,
+      id: carol.id,
+      messageType: VOICE_MESSAGE_TYPE,
+      steamId: new Uint8Array(8),
+      data: new Uint8Array(4),
+    }));
+    await voice;
+    assert.equal(t.server.client(carol.id)?.data.position.x, 0);
+    await bob.ping();
+    assert.equal(voices, 0);
+    // Over TCP everything still works.
+    await carol.sendUpdate(pose);
+    await eventually(() => t.server.client(carol.id)?.data.position.x === 1.5);
   });
 });
 
@@ -207,14 +283,14 @@ Deno.test("UDP impersonation: another client's id, or another IP, is refused", a
   });
 });
 
-Deno.test("UDP hijack from the same IP is refused while the owner is active", async () => {
+Deno.test("UDP hijack from the same IP is a conflict while the owner is active", async () => {
   await withServer({ oneConnectionPerIp: false }, async (t) => {
     const address = t.nextAddress();
     const alice = await t.connect("Alice", { localAddress: address });
     const mallory = await t.connect("Mallory", { localAddress: address });
     await alice.sendUpdate(pose);
     await eventually(() => t.server.client(alice.id)?.data.position.x === 1.5);
-    const refused = t.event("drop", (e) => e.reason === "udp_endpoint_mismatch");
+    const refused = t.event("drop", (e) => e.reason === "udp_endpoint_conflict");
     await mallory.sendUdpPayload(update(alice.id, 666));
     await refused;
     assert.equal(t.server.client(alice.id)?.data.position.x, 1.5);
@@ -249,5 +325,39 @@ Deno.test("a datagram for an unknown id or too short to hold an id is dropped", 
     const truncated = t.event("drop", (e) => e.reason === "truncated_packet");
     await alice.sendUdpPayload(update(alice.id).subarray(0, 20));
     await truncated;
+  });
+});
+
+Deno.test("two other ports contending for a silent endpoint is a conflict; neither takes over", async () => {
+  await withServer({}, async (t) => {
+    const address = t.nextAddress();
+    const natA = udpSocket(address);
+    const natB = udpSocket(address);
+    try {
+      const alice = await t.connect("Alice", { localAddress: address, announcedUdpPort: 9 });
+      t.clock.advance(1000);
+      const waiting = t.event("drop", (e) => e.reason === "udp_endpoint_mismatch");
+      await natA.send(update(alice.id, 1), t.port);
+      await waiting;
+      t.clock.advance(500);
+      const contested = t.event("drop", (e) => e.reason === "udp_endpoint_conflict");
+      await natB.send(update(alice.id, 2), t.port);
+      await contested;
+      // The announced port has been silent for 3 s, but two ports spoke within the window.
+      t.clock.advance(1500);
+      const still = t.event("drop", (e) => e.reason === "udp_endpoint_conflict");
+      await natA.send(update(alice.id, 3), t.port);
+      await still;
+      assert.equal(t.server.client(alice.id)?.udpPort, 9);
+      assert.equal(t.server.client(alice.id)?.data.position.x, 0);
+      // Once only one of them has spoken for a whole window, it takes over.
+      t.clock.advance(UDP_TAKEOVER_SILENCE_MS);
+      await natA.send(update(alice.id, 4), t.port);
+      await eventually(() => t.server.client(alice.id)?.udpPort === natA.port);
+      assert.equal(t.server.client(alice.id)?.data.position.x, 4);
+    } finally {
+      natA.socket.close();
+      natB.socket.close();
+    }
   });
 });
