@@ -33,6 +33,7 @@ export type RefusalReason =
   | "refused_players"
   | "refused_spectators"
   | "not_whitelisted"
+  | "refused_by_policy"
   | "server_stopping";
 
 /**
@@ -93,7 +94,9 @@ export type DropReason =
   | "udp_header_not_allowed"
   | "udp_endpoint_mismatch"
   | "locator_rate_limit"
-  | "invalid_voice";
+  | "invalid_voice"
+  | "awaiting_acceptance"
+  | "chat_backlog";
 
 /**
  * What a refused player reads in chat when `explain_refusals` is on (SAR alone would only
@@ -105,6 +108,7 @@ export const REFUSAL_EXPLANATIONS: Partial<Record<RefusalReason, string>> = {
   refused_players: "This server is not accepting new players right now.",
   refused_spectators: "This server is not accepting spectators right now.",
   not_whitelisted: "You are not on this server's whitelist.",
+  refused_by_policy: "This server refused the connection.",
 };
 
 /** What a disconnected client reads in chat before the close, when it can still read. */

@@ -15,6 +15,7 @@ import {
 } from "../protocol/mod.ts";
 import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../clock.ts";
+import { type ChatGate, relayChat } from "./chat.ts";
 import type { Client } from "./client.ts";
 import type { Emitter } from "./emitter.ts";
 import type { GhostServerEvents } from "./events.ts";
@@ -44,6 +45,8 @@ export interface RelayHost {
   disconnect(client: Client, reason: DisconnectReason): void;
   /** Ignores one packet: logs why (`detail`) and emits the `drop` event. */
   drop(report: GhostServerEvents["drop"], detail: string): void;
+  /** Chat filters; while any is registered, chat goes through them before the relay. */
+  readonly chat: ChatGate;
 }
 
 type Via = "tcp" | "udp";
@@ -222,10 +225,8 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
       return;
     case Header.MESSAGE:
       log.info("[message] {name}: {text}", { name: client.name, text: packet.text });
-      relayToOthers(host, client, payload);
-      if (events.hasListeners("message")) {
-        events.emit("message", { client: client.info(), text: packet.text });
-      }
+      if (host.chat.active) host.chat.submit(client, packet.text, payload);
+      else relayChat(host, client, packet.text, payload);
       return;
     case Header.COUNTDOWN:
       client.connection.send(COUNTDOWN_GO);
