@@ -149,6 +149,7 @@ interface Loaded {
   cleanup: (() => void)[];
   inFlight: number;
   floodWarned: boolean;
+  messagesWarned: boolean;
   tokens: number;
   refilledAt: number;
 }
@@ -446,6 +447,7 @@ export class PluginHost {
       cleanup: [],
       inFlight: 0,
       floodWarned: false,
+      messagesWarned: false,
       tokens: MESSAGE_BURST,
       refilledAt: this.#clock.now(),
     };
@@ -756,12 +758,15 @@ export class PluginHost {
 
   #chatHelp(admin: boolean): string[] {
     const usages = ["/help", "/list"];
-    for (const { path, command } of this.table.entries()) {
-      const found = this.#declared(path[0]);
-      const permission = found?.declared.permission ?? "admin";
+    for (const command of this.table.commands()) {
+      const name = command.name;
+      const permission = this.#declared(name)?.declared.permission ?? "admin";
       if (permission === "admin" && !admin) continue;
-      if (path[0] === "help" || path[0] === "list" || command.aliasOf) continue;
-      usages.push(`/${this.table.usage(path, command)}`);
+      if (name === "help" || name === "list" || command.aliasOf) continue;
+      // A command with sub-commands is listed by name: its usage is too long for chat.
+      usages.push(
+        command.subcommands?.length ? `/${name}` : `/${this.table.usage([name], command)}`,
+      );
     }
     return pack("Commands: ", usages);
   }
@@ -791,8 +796,8 @@ export class PluginHost {
     );
     loaded.refilledAt = now;
     if (loaded.tokens < 1) {
-      if (!loaded.floodWarned) {
-        loaded.floodWarned = true;
+      if (!loaded.messagesWarned) {
+        loaded.messagesWarned = true;
         log.warn("Plugin {plugin} sends too many messages; dropping some", {
           plugin: loaded.name,
         });
@@ -800,6 +805,7 @@ export class PluginHost {
       return false;
     }
     loaded.tokens -= 1;
+    loaded.messagesWarned = false;
     return true;
   }
 
