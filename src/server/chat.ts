@@ -12,7 +12,13 @@ import type { Client } from "./client.ts";
 import { stripLineEndings } from "./countdown.ts";
 import type { Emitter } from "./emitter.ts";
 import type { GhostServerEvents } from "./events.ts";
-import { callHook, type ChatFilter, type Hook, MAX_PENDING_CHAT_LINES } from "./hooks.ts";
+import {
+  callHook,
+  type ChatFilter,
+  type ChatVerdict,
+  type Hook,
+  MAX_PENDING_CHAT_LINES,
+} from "./hooks.ts";
 
 const log = getLogger(["ghosting", "server"]);
 
@@ -66,7 +72,12 @@ export class ChatGate {
     return this.filters.length > 0;
   }
 
-  /** Queues a line; it is relayed (or not) once every filter has answered. */
+  /**
+   * Runs a line through the filters; it is relayed (or not) once every filter has answered.
+   * While filters answer synchronously the line goes out at once, in order with the sender's
+   * other packets; the first promise makes it (and the sender's later lines) wait in the
+   * sender's queue.
+   */
   submit(client: Client, text: string, payload: Uint8Array): void {
     const queue = this.#queues.get(client);
     if (queue) {
@@ -86,15 +97,23 @@ export class ChatGate {
       queue.push({ text, payload: payload.slice() });
       return;
     }
-    const fresh = [{ text, payload: payload.slice() }];
+    const line = { text, payload };
+    const pending = this.#step(client, line, [...this.filters], 0, text);
+    if (!pending) return;
+    // The frame's bytes belong to the reader and are reused once this call returns.
+    line.payload = payload.slice();
+    const fresh = [line];
     this.#queues.set(client, fresh);
-    this.#drain(client, fresh);
+    this.#drain(client, fresh, pending);
   }
 
-  async #drain(client: Client, queue: PendingLine[]): Promise<void> {
+  async #drain(client: Client, queue: PendingLine[], first: Promise<void>): Promise<void> {
     try {
+      await first;
+      queue.shift();
       while (queue.length > 0) {
-        await this.#process(client, queue[0]);
+        const line = queue[0];
+        await this.#step(client, line, [...this.filters], 0, line.text);
         queue.shift();
       }
     } catch (error) {
@@ -108,40 +127,78 @@ export class ChatGate {
     }
   }
 
-  async #process(client: Client, line: PendingLine): Promise<void> {
+  /**
+   * Runs filters `from` onwards over `text`, then relays; synchronous until a filter returns a
+   * promise, whose settling (or timeout) continues the chain.
+   */
+  #step(
+    client: Client,
+    line: PendingLine,
+    filters: Hook<ChatFilter>[],
+    from: number,
+    text: string,
+  ): Promise<void> | undefined {
     const host = this.#host;
-    let text = line.text;
-    for (const filter of [...this.filters]) {
+    for (let i = from; i < filters.length; i++) {
       if (!host.isConnected(client)) return;
-      const outcome = await callHook(
-        host.clock,
-        filter.timeoutMs,
-        () => filter.fn({ client: client.info(), text }),
-      );
-      if (!outcome.ok) {
-        log.error("Chat filter {name} {failed}; the line passes it unchanged: {error}", {
-          name: filter.name,
-          failed: outcome.timedOut ? "timed out" : "failed",
-          error: outcome.error,
-        });
+      const filter = filters[i];
+      let result: ChatVerdict | Promise<ChatVerdict>;
+      try {
+        result = filter.fn({ client: client.info(), text });
+      } catch (error) {
+        this.#failed(filter, false, error);
         continue;
       }
-      const verdict = outcome.value;
-      if (typeof verdict !== "object" || verdict === null) continue;
-      if ("drop" in verdict && verdict.drop === true) {
-        log.info("Chat filter {name} dropped a line of {sender}", {
-          name: filter.name,
-          sender: client.name,
+      if (result instanceof Promise) {
+        const answer = result;
+        return callHook(host.clock, filter.timeoutMs, () => answer).then((outcome) => {
+          if (!outcome.ok) {
+            this.#failed(filter, outcome.timedOut, outcome.error);
+            return this.#step(client, line, filters, i + 1, text);
+          }
+          const next = this.#apply(filter, client, outcome.value, text);
+          if (next === undefined) return;
+          return this.#step(client, line, filters, i + 1, next);
         });
-        return;
       }
-      if ("text" in verdict && typeof verdict.text === "string") {
-        text = stripLineEndings(verdict.text).replace(/[\r\n\0]/g, " ").slice(
-          0,
-          MAX_REWRITE_LENGTH,
-        );
-      }
+      const next = this.#apply(filter, client, result, text);
+      if (next === undefined) return;
+      text = next;
     }
+    this.#deliver(client, line, text);
+  }
+
+  #failed(filter: Hook<ChatFilter>, timedOut: boolean, error: unknown): void {
+    log.error("Chat filter {name} {failed}; the line passes it unchanged: {error}", {
+      name: filter.name,
+      failed: timedOut ? "timed out" : "failed",
+      error,
+    });
+  }
+
+  /** The text after one filter's verdict, or undefined when it dropped the line. */
+  #apply(
+    filter: Hook<ChatFilter>,
+    client: Client,
+    verdict: ChatVerdict,
+    text: string,
+  ): string | undefined {
+    if (typeof verdict !== "object" || verdict === null) return text;
+    if ("drop" in verdict && verdict.drop === true) {
+      log.info("Chat filter {name} dropped a line of {sender}", {
+        name: filter.name,
+        sender: client.name,
+      });
+      return undefined;
+    }
+    if ("text" in verdict && typeof verdict.text === "string") {
+      return stripLineEndings(verdict.text).replace(/[\r\n\0]/g, " ").slice(0, MAX_REWRITE_LENGTH);
+    }
+    return text;
+  }
+
+  #deliver(client: Client, line: PendingLine, text: string): void {
+    const host = this.#host;
     if (!host.isConnected(client)) return;
     const payload = text === line.text
       ? line.payload

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { ConnectionRefusedError } from "../../src/client/sar_client.ts";
-import { Header } from "../../src/protocol/mod.ts";
+import { encodeClientPacket, encodeFrame, Header } from "../../src/protocol/mod.ts";
 import { MAX_PENDING_CHAT_LINES } from "../../src/server/hooks.ts";
 import { eventually, withServer } from "../helpers/harness.ts";
 
@@ -174,5 +174,31 @@ Deno.test("hook options are checked", () => {
       TypeError,
     );
     return Promise.resolve();
+  });
+});
+
+Deno.test("synchronous filters keep chat in order with the sender's other packets", async () => {
+  await withServer({}, async (t) => {
+    let seen = 0;
+    t.server.addChatFilter(({ text }) => {
+      seen++;
+      return text === "drop me" ? { drop: true } : undefined;
+    });
+    const alice = await t.connect("Alice");
+    const bob = await t.connect("Bob");
+    // One write, so the server reads both frames in one chunk.
+    const frames = [
+      encodeClientPacket({ header: Header.MESSAGE, id: alice.id, text: "drop me" }),
+      encodeClientPacket({ header: Header.MESSAGE, id: alice.id, text: "first" }),
+      encodeClientPacket({ header: Header.MAP_CHANGE, id: alice.id, map: "sp_a2_laser_intro" }),
+    ].map((payload) => encodeFrame(payload));
+    alice.sendRawTcp(new Uint8Array(frames.flatMap((frame) => [...frame])));
+    const first = await bob.next((r) =>
+      r.packet.header === Header.MESSAGE || r.packet.header === Header.MAP_CHANGE
+    );
+    assert.equal(first.packet.header, Header.MESSAGE);
+    assert.equal((first.packet as { text: string }).text, "first");
+    await bob.nextOf(Header.MAP_CHANGE);
+    assert.equal(seen, 2);
   });
 });
