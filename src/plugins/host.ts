@@ -327,11 +327,12 @@ export class PluginHost {
 
   /**
    * Imports a module (a path relative to `baseDir`, or an `npm:`/`jsr:`/`file:` specifier)
-   * and loads every exported {@linkcode Plugin} subclass. Failures are logged with the path
+   * and loads every exported {@linkcode Plugin} subclass; `baseDir` overrides the host's for
+   * relative paths (the command line's are relative to the working directory). Failures are logged with the path
    * and the error, recorded in {@linkcode PluginHost.failures}, and never thrown.
    */
-  async load(specifier: string): Promise<PluginInfo[]> {
-    const url = pluginModuleUrl(specifier, this.#baseDir);
+  async load(specifier: string, baseDir: string = this.#baseDir): Promise<PluginInfo[]> {
+    const url = pluginModuleUrl(specifier, baseDir);
     let module: Record<string, unknown>;
     try {
       module = await import(url);

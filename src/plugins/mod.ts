@@ -83,10 +83,7 @@ export async function startPlugins(
     baseDir: options.configFile === undefined ? Deno.cwd() : directoryOf(options.configFile),
   });
   for (const specifier of config.plugins.load) await host.load(specifier);
-  const cwd = Deno.cwd();
-  for (const specifier of options.extra ?? []) {
-    await host.load(/^(npm|jsr|https?|file):/.test(specifier) ? specifier : `${cwd}/${specifier}`);
-  }
+  for (const specifier of options.extra ?? []) await host.load(specifier, Deno.cwd());
   for (const section of host.unusedSections()) {
     log.warn("[plugins.{section}] matches no loaded plugin; check its name", { section });
   }
