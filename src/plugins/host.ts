@@ -268,7 +268,7 @@ export class PluginHost {
   readonly #clock: Clock;
   readonly #history?: PluginHistory;
   readonly #sections: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
-  readonly #baseDir: string;
+  readonly #baseDir: string | undefined;
   readonly #plugins = new Map<string, Loaded>();
   readonly #failures: PluginFailure[] = [];
   readonly #als = new AsyncLocalStorage<Trigger>();
@@ -293,7 +293,7 @@ export class PluginHost {
     this.#clock = options.clock ?? systemClock;
     this.#history = options.history;
     this.#sections = options.sections ?? {};
-    this.#baseDir = options.baseDir ?? Deno.cwd();
+    this.#baseDir = options.baseDir;
     // First in the chain: a /command is answered and swallowed before any plugin's filter.
     this.#cleanup.push(
       server.addChatFilter((line) => this.#chatCommand(line.client, line.text), {
@@ -331,8 +331,9 @@ export class PluginHost {
    * relative paths (the command line's are relative to the working directory). Failures are logged with the path
    * and the error, recorded in {@linkcode PluginHost.failures}, and never thrown.
    */
-  async load(specifier: string, baseDir: string = this.#baseDir): Promise<PluginInfo[]> {
-    const url = pluginModuleUrl(specifier, baseDir);
+  async load(specifier: string, baseDir?: string): Promise<PluginInfo[]> {
+    // The working directory is read only when needed: it takes a read permission.
+    const url = pluginModuleUrl(specifier, baseDir ?? this.#baseDir ?? Deno.cwd());
     let module: Record<string, unknown>;
     try {
       module = await import(url);
