@@ -145,7 +145,7 @@ export function parseConfig(text: string, source = "config.toml"): Config {
       const spec = fieldSpec(section, key);
       if (!spec && section === "plugins" && isTable(value)) {
         // [plugins.<name>]: checked by the plugin's own schema when it loads.
-        ((config as Partial<Config>).pluginSections ??= {})[key] = value;
+        ((config as Partial<Config>).pluginSections ??= {})[key] = { ...value };
         continue;
       }
       if (!spec) {

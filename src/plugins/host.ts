@@ -45,7 +45,17 @@ import type { SignatureParam } from "./signature.ts";
 
 const log = getLogger(["ghosting", "plugins"]);
 
-/** Calls into one plugin that may be unfinished at once; more events are skipped, not queued. */
+/**
+ * Calls into one plugin that may be unfinished at once (hanging handlers); beyond it, events
+ * are skipped for that plugin, not queued, and its commands answer that it is busy.
+ *
+ * @example
+ * ```ts
+ * import { MAX_PLUGIN_CALLS_IN_FLIGHT } from "@ghosting/server";
+ *
+ * console.log(MAX_PLUGIN_CALLS_IN_FLIGHT); // 64
+ * ```
+ */
 export const MAX_PLUGIN_CALLS_IN_FLIGHT = 64;
 /** Server messages a plugin may send in a burst, and per second after it. */
 const MESSAGE_BURST = 40;
