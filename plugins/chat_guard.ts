@@ -14,7 +14,32 @@
  *
  * @module
  */
-import { command, type IClient, on, Plugin, ServerEvent } from "../plugin.ts";
+import { command, type ConfigSchema, type IClient, on, Plugin, ServerEvent } from "../plugin.ts";
+
+/** The `[plugins.chat-guard]` settings. */
+const schema = {
+  max_length: {
+    type: "integer",
+    min: 1,
+    max: 4096,
+    default: 200,
+    doc: "Longest chat line relayed",
+  },
+  burst: {
+    type: "integer",
+    min: 1,
+    max: 100,
+    default: 5,
+    doc: "Lines a player may send at once",
+  },
+  per_minute: {
+    type: "integer",
+    min: 1,
+    max: 6000,
+    default: 20,
+    doc: "Lines a player may send per minute after the burst",
+  },
+} as const satisfies ConfigSchema;
 
 /** A token bucket per player: `burst` lines at once, refilled at `per_minute`. */
 interface Bucket {
@@ -23,35 +48,13 @@ interface Bucket {
 }
 
 /** Length cap, per-player rate limit, `mute`/`unmute`. */
-export class ChatGuard extends Plugin {
+export class ChatGuard extends Plugin<typeof schema> {
   name = "chat-guard";
   version = "1.0.0";
   authors = ["ghosting"];
   license = "MIT";
   override description = "Chat length cap, per-player rate limit, mute and unmute";
-  override configSchema = {
-    max_length: {
-      type: "integer",
-      min: 1,
-      max: 4096,
-      default: 200,
-      doc: "Longest chat line relayed",
-    },
-    burst: {
-      type: "integer",
-      min: 1,
-      max: 100,
-      default: 5,
-      doc: "Lines a player may send at once",
-    },
-    per_minute: {
-      type: "integer",
-      min: 1,
-      max: 6000,
-      default: 20,
-      doc: "Lines a player may send per minute after the burst",
-    },
-  } as const;
+  override configSchema = schema;
 
   /** Muted IPs, so that reconnecting does not unmute (for as long as the server runs). */
   readonly muted = new Map<string, string>();
@@ -63,7 +66,7 @@ export class ChatGuard extends Plugin {
       await this.respond("You are muted.");
       return { drop: true };
     }
-    const max = Number(this.config.max_length);
+    const max = this.config.max_length;
     if (message.length > max) {
       await this.respond(
         `Your message is too long (${message.length} characters, at most ${max}).`,
@@ -79,8 +82,8 @@ export class ChatGuard extends Plugin {
 
   /** Takes a token from the player's bucket; false when it is empty. */
   #take(id: number): boolean {
-    const burst = Number(this.config.burst);
-    const perMs = Number(this.config.per_minute) / 60_000;
+    const burst = this.config.burst;
+    const perMs = this.config.per_minute / 60_000;
     const now = this.server.now();
     const bucket = this.#buckets.get(id) ?? { tokens: burst, at: now };
     bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.at) * perMs);

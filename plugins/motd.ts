@@ -13,27 +13,30 @@
  *
  * @module
  */
-import { command, type IClient, on, Plugin, ServerEvent } from "../plugin.ts";
+import { command, type ConfigSchema, type IClient, on, Plugin, ServerEvent } from "../plugin.ts";
+
+/** The `[plugins.motd]` settings. */
+const schema = {
+  message: {
+    type: "string",
+    default: "Welcome, {name}! Type /help for the server's commands.",
+    doc: "What a joining player reads; {name} is their name",
+  },
+  spectators: { type: "boolean", default: true, doc: "Greet spectators too" },
+} as const satisfies ConfigSchema;
 
 /** Greets players as they join; `/motd` shows the message again. */
-export class MessageOfTheDay extends Plugin {
+export class MessageOfTheDay extends Plugin<typeof schema> {
   name = "motd";
   version = "1.0.0";
   authors = ["ghosting"];
   license = "MIT";
   override description = "Greets each player who joins";
-  override configSchema = {
-    message: {
-      type: "string",
-      default: "Welcome, {name}! Type /help for the server's commands.",
-      doc: "What a joining player reads; {name} is their name",
-    },
-    spectators: { type: "boolean", default: true, doc: "Greet spectators too" },
-  } as const;
+  override configSchema = schema;
 
   /** The message for one player: every `{name}` replaced by the name. */
   messageFor(name: string): string {
-    return String(this.config.message).replaceAll("{name}", name);
+    return this.config.message.replaceAll("{name}", name);
   }
 
   @on(ServerEvent.ClientConnected)

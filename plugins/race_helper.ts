@@ -13,24 +13,27 @@
  *
  * @module
  */
-import { command, type IClient, on, Plugin, ServerEvent } from "../plugin.ts";
+import { command, type ConfigSchema, type IClient, on, Plugin, ServerEvent } from "../plugin.ts";
+
+/** The `[plugins.race-helper]` settings. */
+const schema = {
+  min_players: {
+    type: "integer",
+    min: 1,
+    max: 64,
+    default: 2,
+    doc: "Players needed before a race can start",
+  },
+} as const satisfies ConfigSchema;
 
 /** `/ready`, `/unready`, `/race`: a countdown when everyone is ready, finishes in order. */
-export class RaceHelper extends Plugin {
+export class RaceHelper extends Plugin<typeof schema> {
   name = "race-helper";
   version = "1.0.0";
   authors = ["ghosting"];
   license = "MIT";
   override description = "Starts the countdown when every player is ready; announces finishes";
-  override configSchema = {
-    min_players: {
-      type: "integer",
-      min: 1,
-      max: 64,
-      default: 2,
-      doc: "Players needed before a race can start",
-    },
-  } as const;
+  override configSchema = schema;
 
   /** Ids of the players who are ready. */
   readonly ready = new Set<number>();
@@ -82,7 +85,7 @@ export class RaceHelper extends Plugin {
 
   async #startIfAllReady(): Promise<void> {
     const players = this.#players();
-    const min = Number(this.config.min_players);
+    const min = this.config.min_players;
     if (players.length < min || !players.every((p) => this.ready.has(p.id))) return;
     this.ready.clear();
     this.finishes.length = 0;

@@ -797,7 +797,7 @@ export function on<E extends ServerEventName>(
  * }
  * ```
  */
-export abstract class Plugin {
+export abstract class Plugin<S extends ConfigSchema = ConfigSchema> {
   /** Shown in `plugins`, logs and events; its config section is `[plugins.<name>]`. */
   abstract name: string;
   /** The plugin's version (semver). */
@@ -808,8 +808,11 @@ export abstract class Plugin {
   abstract license: string;
   /** One line about what it does, for `plugins`. */
   description?: string;
-  /** The keys of its `[plugins.<name>]` config section; unknown keys there are errors. */
-  configSchema?: ConfigSchema;
+  /**
+   * The keys of its `[plugins.<name>]` config section; unknown keys there are errors. Pass
+   * its type as the class's type argument to type {@linkcode Plugin.config}.
+   */
+  configSchema?: S;
 
   /** Marks the class as a plugin for loaders, whichever copy of this module built it. */
   static readonly [BRAND] = true;
@@ -827,9 +830,12 @@ export abstract class Plugin {
     return this.#runtime().server;
   }
 
-  /** The validated values of the `[plugins.<name>]` section (defaults filled in). */
-  get config(): Readonly<Record<string, unknown>> {
-    return this.#runtime().config;
+  /**
+   * The validated values of the `[plugins.<name>]` section (defaults filled in), typed from
+   * the schema given as the class's type argument (`extends Plugin<typeof schema>`).
+   */
+  get config(): ConfigOf<S> {
+    return this.#runtime().config as ConfigOf<S>;
   }
 
   /** A logger named after the plugin: `["ghosting", "plugin", name]`. */
