@@ -23,6 +23,10 @@ Deno.test("ping and dm run from the console, which gets the printed line", async
   await using t = await startTestServer({ plugins: [ExamplePlugin] });
   const alice = await t.connect("Alice");
   assert.equal(await t.execute("ping"), "pong!");
+  // Commands of the one admin table: in help and in what a console completes.
+  assert.match(await t.execute("help"), /ping.*Ping the server! \(Example Plugin\)/);
+  assert.match(await t.execute("help dm"), /dm <player> <message…>/);
+  assert.ok(t.table.entries().some(({ path }) => path.join(" ") === "dm"));
   assert.equal(await t.execute("dm Alice psst, over here"), "");
   assert.equal(await nextServerMessage(alice), "psst, over here");
   await assert.rejects(t.execute("dm Nobody hi"), /No player named 'Nobody'/);
