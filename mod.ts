@@ -17,6 +17,9 @@
  * console, an HTTP API and plugins parse and run the same commands, and every admin change is
  * an event carrying its {@linkcode Actor}.
  *
+ * Plugins (written against `@ghosting/server/plugin`) run in a {@linkcode PluginHost}, which
+ * {@linkcode startPlugins} creates from a config; `@ghosting/server/testing` tests them.
+ *
  * Around the server are what embedders and tools need: {@linkcode loadConfig} and
  * {@linkcode optionsFromConfig} to run from a `config.toml`, {@linkcode SarClient} to talk to a
  * server the way SourceAutoRecord does, {@linkcode ManualClock} to drive the server's timers in
@@ -26,16 +29,25 @@
  * @module
  */
 export {
+  type AcceptancePolicy,
+  type AcceptanceVerdict,
   type Actor,
+  type ChatFilter,
+  type ChatLine,
+  type ChatVerdict,
   type ClientInfo,
   type ClientSelector,
+  type ConnectingClient,
   type CountdownOptions,
+  DEFAULT_HOOK_TIMEOUT_MS,
   type DisconnectReason,
   type DropReason,
   GhostServer,
   type GhostServerEventName,
   type GhostServerEvents,
   type GhostServerOptions,
+  type HookOptions,
+  MAX_PENDING_CHAT_LINES,
   optionsFromConfig,
   type RefusalReason,
   type ServerStatus,
@@ -45,6 +57,9 @@ export {
   type WhitelistEntries,
 } from "./src/server/mod.ts";
 export * from "./src/admin/mod.ts";
+export * from "./src/plugins/mod.ts";
+export * from "./src/plugins/plugin.ts";
+export * from "./src/plugins/signature.ts";
 export { type Clock, ManualClock, systemClock, type TimerId } from "./src/clock.ts";
 export { ListenError } from "./src/net/listen.ts";
 export {
@@ -60,6 +75,7 @@ export {
   type LoggingSection,
   type LogLevel,
   parseConfig,
+  type PluginsSection,
   type ServerSection,
   UDP_BACKENDS,
   type UdpBackendName,

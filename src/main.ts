@@ -17,13 +17,18 @@ import {
 import { ListenError } from "./net/listen.ts";
 import { setupLogging } from "./logging/setup.ts";
 import { GhostServer, optionsFromConfig } from "./server/server.ts";
+import { createCommandTable } from "./admin/mod.ts";
+import { startPlugins } from "./plugins/mod.ts";
 
 const USAGE = `Usage: deno task server [--config FILE] [--port PORT] [--hostname ADDRESS]
+                         [--plugin FILE-OR-SPECIFIER]...
 
   -c, --config FILE      configuration file (default: ./config.toml if present,
                          otherwise the built-in defaults)
   -p, --port PORT        TCP and UDP port, overrides [server] port (0: any free port)
       --hostname ADDRESS address to listen on, overrides [server] hostname
+      --plugin MODULE    load a plugin (a file, npm: or jsr: specifier); repeatable,
+                         adds to [plugins] load
   -h, --help             show this help`;
 
 /** Thrown for a bad command line; main prints it with the usage. */
@@ -42,7 +47,7 @@ async function readConfig(path: string | undefined): Promise<{ config: Config; s
 /** Parses the command line and returns the configuration it selects. */
 export async function configFromArgs(
   args: string[],
-): Promise<{ config: Config; source: string } | undefined> {
+): Promise<{ config: Config; source: string; plugins: string[] } | undefined> {
   let values;
   try {
     values = parseArgs({
@@ -51,6 +56,7 @@ export async function configFromArgs(
         config: { type: "string", short: "c" },
         port: { type: "string", short: "p" },
         hostname: { type: "string" },
+        plugin: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -68,7 +74,7 @@ export async function configFromArgs(
     loaded.config.server.port = port as number;
   }
   if (values.hostname !== undefined) loaded.config.server.hostname = values.hostname;
-  return loaded;
+  return { ...loaded, plugins: values.plugin ?? [] };
 }
 
 async function main(): Promise<number> {
@@ -93,6 +99,9 @@ async function main(): Promise<number> {
   const { config, source } = loaded;
   await setupLogging(config.logging);
   const server = new GhostServer(optionsFromConfig(config));
+  const commands = createCommandTable();
+  const configFile = source === "the built-in defaults" ? undefined : source;
+  await startPlugins(server, config, { table: commands, extra: loaded.plugins, configFile });
   // Listen for signals before the server starts, so that one arriving right after the
   // "listening" line still stops it gracefully instead of killing the process.
   let stopRequested = false;

@@ -34,9 +34,15 @@ type AnySpec =
   & { refine?: (value: never) => string | undefined }
   & (
     | { type: "boolean" }
+    | { type: "string_list" }
     | { type: "integer"; min: number; max: number }
     | { type: "string"; oneOf?: readonly string[] }
   );
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) &&
+    !(value instanceof Date);
+}
 
 function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
@@ -58,6 +64,10 @@ export function checkValue(spec: AnySpec, value: unknown): string | undefined {
 
 function checkType(spec: AnySpec, value: unknown): string | undefined {
   switch (spec.type) {
+    case "string_list":
+      return Array.isArray(value) && value.every((item) => typeof item === "string")
+        ? undefined
+        : `must be an array of strings, got ${describe(value)}`;
     case "boolean":
       return typeof value === "boolean"
         ? undefined
@@ -133,6 +143,11 @@ export function parseConfig(text: string, source = "config.toml"): Config {
     }
     for (const [key, value] of Object.entries(table)) {
       const spec = fieldSpec(section, key);
+      if (!spec && section === "plugins" && isTable(value)) {
+        // [plugins.<name>]: checked by the plugin's own schema when it loads.
+        ((config as Partial<Config>).pluginSections ??= {})[key] = { ...value };
+        continue;
+      }
       if (!spec) {
         throw new ConfigError(
           `${source}: unknown key "${key}" in [${section}]; known keys are ${

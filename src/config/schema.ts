@@ -206,6 +206,35 @@ export interface LimitsSection {
 }
 
 /**
+ * `[plugins]`: which plugins load, who may run admin commands in chat, and how long a plugin
+ * may take to answer. Each plugin's own settings are a `[plugins.<name>]` table, checked by
+ * the schema the plugin declares when it loads (see {@linkcode Config.pluginSections}).
+ *
+ * @example
+ * ```ts
+ * import { parseConfig } from "@ghosting/server";
+ *
+ * const config = parseConfig(`
+ * [plugins]
+ * load = ["plugins/motd.ts"]
+ * admins = ["NeKz@203.0.113.7"]
+ *
+ * [plugins.motd]
+ * message = "Welcome to the race server!"
+ * `);
+ * console.log(config.plugins.load, config.pluginSections?.motd); // [ "plugins/motd.ts" ] { message: "Welcome to the race server!" }
+ * ```
+ */
+export interface PluginsSection {
+  /** Plugin modules: paths (relative to the config file) or `npm:`/`jsr:` specifiers. */
+  load: string[];
+  /** Players who may run admin commands in chat, as `name@ip`. */
+  admins: string[];
+  /** How long a plugin's handler or command may take before it is given up on. */
+  hook_timeout_ms: number;
+}
+
+/**
  * The whole configuration, as in `config.toml`.
  *
  * @example
@@ -225,6 +254,10 @@ export interface Config {
   countdown: CountdownSection;
   /** `[logging]` */
   logging: LoggingSection;
+  /** `[plugins]` */
+  plugins: PluginsSection;
+  /** The `[plugins.<name>]` tables, by name, unchecked until their plugin loads. */
+  pluginSections?: Record<string, Record<string, unknown>>;
 }
 
 /** How one key is checked and documented. */
@@ -235,13 +268,16 @@ export type FieldSpec<T> =
     /** A rule the type and range cannot express; returns what is wrong, or undefined. */
     refine?: (value: T) => string | undefined;
   }
-  & (T extends boolean ? { type: "boolean" }
+  & (T extends readonly string[] ? { type: "string_list" }
+    : T extends boolean ? { type: "boolean" }
     : T extends number ? { type: "integer"; min: number; max: number }
     : { type: "string"; oneOf?: readonly string[] });
 
 /** The schema: one spec per key of every section. */
 export type ConfigSchema = {
-  [S in keyof Config]: { [K in keyof Config[S]]: FieldSpec<Config[S][K]> };
+  [S in Exclude<keyof Config, "pluginSections">]: {
+    [K in keyof Config[S]]: FieldSpec<Config[S][K]>;
+  };
 };
 
 /** The configuration schema, in the order `config.toml` lists it. */
@@ -515,6 +551,31 @@ export const CONFIG_SCHEMA: ConfigSchema = {
       doc: "Log file, created with its directory when `file` is on",
     },
   },
+  plugins: {
+    load: {
+      type: "string_list",
+      default: [],
+      doc: 'Plugin modules: paths relative to the config file, or "npm:"/"jsr:" specifiers',
+    },
+    admins: {
+      type: "string_list",
+      default: [],
+      doc: 'Players who may run admin commands in chat, as "name@ip"',
+      refine: (entries) => {
+        const bad = entries.find((entry) => !/^.+@[0-9A-Fa-f.:]+$/.test(entry));
+        return bad === undefined
+          ? undefined
+          : `entries must be "name@ip", got ${JSON.stringify(bad)}`;
+      },
+    },
+    hook_timeout_ms: {
+      type: "integer",
+      min: 1,
+      max: 60000,
+      default: 1000,
+      doc: "How long a plugin's handler or command may take before the default decision stands",
+    },
+  },
 };
 
 /**
@@ -532,7 +593,7 @@ export function defaultConfig(): Config {
   for (const [section, fields] of Object.entries(CONFIG_SCHEMA)) {
     config[section] = {};
     for (const [key, spec] of Object.entries(fields as Record<string, { default: unknown }>)) {
-      config[section][key] = spec.default;
+      config[section][key] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
     }
   }
   return config as unknown as Config;

@@ -85,8 +85,19 @@ export interface GhostServerEvents {
    * action removed it (kick, ban, whitelist kick).
    */
   disconnect: { client: ClientInfo; reason: DisconnectReason; actor?: Actor };
-  /** A connection was closed before becoming a client; `name` is known once CONNECT was read. */
-  refuse: { ip: string; name?: string; spectator?: boolean; reason: RefusalReason };
+  /**
+   * A connection was closed before becoming a client; `name` is known once CONNECT was read.
+   * An acceptance policy's refusal (`refused_by_policy`) names the `policy` and the `message`
+   * the player was shown.
+   */
+  refuse: {
+    ip: string;
+    name?: string;
+    spectator?: boolean;
+    reason: RefusalReason;
+    message?: string;
+    policy?: string;
+  };
   /**
    * A packet was ignored (or, for `recipient_backlog`, not relayed to one recipient); its
    * sender stays connected unless it floods.

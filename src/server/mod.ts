@@ -11,3 +11,14 @@ export type { WhitelistEntries } from "./acceptance.ts";
 export type { CountdownOptions } from "./countdown.ts";
 export type { Unsubscribe } from "./emitter.ts";
 export type { TickLateness } from "./loops.ts";
+export {
+  type AcceptancePolicy,
+  type AcceptanceVerdict,
+  type ChatFilter,
+  type ChatLine,
+  type ChatVerdict,
+  type ConnectingClient,
+  DEFAULT_HOOK_TIMEOUT_MS,
+  type HookOptions,
+  MAX_PENDING_CHAT_LINES,
+} from "./hooks.ts";

@@ -39,6 +39,7 @@ export type RefusalReason =
   | "handshakes_per_ip"
   | "connection_rate"
   | "server_busy"
+  | "refused_by_policy"
   | "server_stopping";
 
 /**
@@ -107,7 +108,9 @@ export type DropReason =
   | "string_too_long"
   | "recipient_backlog"
   | "udp_tcp_only"
-  | "udp_endpoint_conflict";
+  | "udp_endpoint_conflict"
+  | "awaiting_acceptance"
+  | "chat_backlog";
 
 /**
  * What a refused player reads in chat when `explain_refusals` is on (SAR alone would only
@@ -119,6 +122,7 @@ export const REFUSAL_EXPLANATIONS: Partial<Record<RefusalReason, string>> = {
   refused_players: "This server is not accepting new players right now.",
   refused_spectators: "This server is not accepting spectators right now.",
   not_whitelisted: "You are not on this server's whitelist.",
+  refused_by_policy: "This server refused the connection.",
 };
 
 /** What a disconnected client reads in chat before the close, when it can still read. */

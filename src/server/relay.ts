@@ -16,6 +16,7 @@ import {
 } from "../protocol/mod.ts";
 import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../clock.ts";
+import { type ChatGate, relayChat } from "./chat.ts";
 import type { Client } from "./client.ts";
 import type { Emitter } from "./emitter.ts";
 import type { GhostServerEvents } from "./events.ts";
@@ -47,12 +48,16 @@ export interface RelayHost {
   disconnect(client: Client, reason: DisconnectReason): void;
   /** Ignores one packet: logs why (`detail`) and emits the `drop` event. */
   drop(report: GhostServerEvents["drop"], detail: string): void;
+  /** Sends a chat frame to every client but its sender ({@linkcode relayToOthers}). */
+  relay(sender: Client, payload: Uint8Array): void;
   /** The `[limits]` in force. */
   readonly limits: LimitsSection;
   /** What a player reads when its chat is dropped. */
   readonly chatNotices: ChatNotices;
   /** Relayed frames are not queued for a recipient with more than this many bytes waiting. */
   readonly relayQueueLimit: number;
+  /** Chat filters; while any is registered, chat goes through them before the relay. */
+  readonly chat: ChatGate;
 }
 
 type Via = "tcp" | "udp";
@@ -89,6 +94,16 @@ function relay(
     }
     other.connection.send(payload);
   }
+}
+
+/** Relays a frame to every client but its sender, with the same fairness as every relay. */
+export function relayToOthers(
+  host: RelayHost,
+  sender: Client,
+  payload: Uint8Array,
+  via: Via,
+): void {
+  relay(host, sender, payload, via, false);
 }
 
 /**
@@ -309,10 +324,8 @@ function handlePacket(host: RelayHost, client: Client, payload: Uint8Array, via:
       return;
     case Header.MESSAGE:
       log.info("[message] {name}: {text}", { name: client.name, text: packet.text });
-      relay(host, client, payload, via, false);
-      if (events.hasListeners("message")) {
-        events.emit("message", { client: client.info(), text: packet.text });
-      }
+      if (host.chat.active) host.chat.submit(client, packet.text, payload);
+      else relayChat(host, client, packet.text, payload);
       return;
     case Header.COUNTDOWN:
       client.connection.send(COUNTDOWN_GO);

@@ -39,11 +39,22 @@ import {
   RELAY_QUEUE_SHARE,
 } from "./limits.ts";
 import { AccessRules, type WhitelistEntries } from "./acceptance.ts";
+import { ChatGate } from "./chat.ts";
 import { Client, type ClientInfo } from "./client.ts";
 import { type CountdownOptions, encodeCountdownSetup, stripLineEndings } from "./countdown.ts";
 import { Emitter, type Unsubscribe } from "./emitter.ts";
 import type { Actor, GhostServerEvents, WhitelistChange } from "./events.ts";
 import { readFirstFrame, startHandshake } from "./handshake.ts";
+import {
+  type AcceptancePolicy,
+  callHook,
+  type ChatFilter,
+  type ConnectingClient,
+  type Hook,
+  type HookOptions,
+  makeHook,
+  MAX_REFUSAL_LENGTH,
+} from "./hooks.ts";
 import {
   BULK_UPDATE_INTERVAL_MS,
   HEARTBEAT_INTERVAL_MS,
@@ -63,7 +74,7 @@ import {
   REFUSAL_EXPLANATIONS,
   type RefusalReason,
 } from "./reasons.ts";
-import { handleDatagram, handleTcpPacket, type RelayHost } from "./relay.ts";
+import { handleDatagram, handleTcpPacket, type RelayHost, relayToOthers } from "./relay.ts";
 
 const log = getLogger(["ghosting", "server"]);
 
@@ -336,6 +347,8 @@ export class GhostServer {
   readonly #clients = new Map<number, Client>();
   /** Connections still in their handshake, and the admission rules. */
   readonly #admission: Admission;
+  /** Connections that sent CONNECT and wait for the acceptance policies; stop() refuses them. */
+  readonly #awaitingPolicies = new Map<TcpConnection, () => void>();
   /** Connections being closed gracefully; stop() waits for them. */
   readonly #closing = new Set<Promise<void>>();
   readonly #bulkEncoder: BulkUpdateEncoder;
@@ -353,6 +366,9 @@ export class GhostServer {
   #bulkTicker: Ticker | undefined;
   readonly #relayHost: RelayHost;
   readonly #loopHost: LoopHost;
+  /** Acceptance policies after the built-in rules, in registration order. */
+  readonly #policies: Hook<AcceptancePolicy>[] = [];
+  readonly #chat: ChatGate;
 
   /**
    * Creates a server; nothing is bound until {@linkcode GhostServer.start}.
@@ -387,6 +403,13 @@ export class GhostServer {
     const clients = this.#clients;
     const disconnect = (client: Client, reason: DisconnectReason) =>
       this.#disconnect(client, reason);
+    this.#chat = new ChatGate({
+      clock: this.#clock,
+      events: this.#events,
+      isConnected: (client) => clients.get(client.id) === client,
+      drop: (report, detail) => this.#drop(report, detail),
+      relay: (sender, payload) => relayToOthers(this.#relayHost, sender, payload, "tcp"),
+    });
     this.#relayHost = {
       clock: this.#clock,
       events: this.#events,
@@ -394,9 +417,11 @@ export class GhostServer {
       client: (id) => clients.get(id),
       disconnect,
       drop: (report, detail) => this.#drop(report, detail),
+      relay: (sender, payload) => relayToOthers(this.#relayHost, sender, payload, "tcp"),
       limits: this.#limits,
       chatNotices: new ChatNotices(this.#limits),
       relayQueueLimit: Math.floor(this.#options.maxWriteQueueBytes * RELAY_QUEUE_SHARE),
+      chat: this.#chat,
     };
     const udp = () => {
       if (!this.#udp) throw new Error("The UDP socket is not open");
@@ -496,7 +521,12 @@ export class GhostServer {
     log.info("Server stopping");
     for (const ticker of this.#tickers) ticker.stop();
     this.#listener?.close();
-    for (const { connection, abandon } of this.#admission.drain()) {
+    const waiting = [...this.#awaitingPolicies].map(([connection, abandon]) => ({
+      connection,
+      abandon,
+    }));
+    this.#awaitingPolicies.clear();
+    for (const { connection, abandon } of [...this.#admission.drain(), ...waiting]) {
       abandon();
       this.#refuse(connection, "server_stopping", "the server is stopping");
       this.#trackClosing(connection.closed);
@@ -584,6 +614,51 @@ export class GhostServer {
     signal?: AbortSignal,
   ): Promise<GhostServerEvents[K]> {
     return this.#events.once(type, filter, signal);
+  }
+
+  // ---------------------------------------------------------------- interception points
+
+  /**
+   * Adds an acceptance policy, consulted for each connecting player after the built-in rules
+   * (bans, whitelist, accepting players/spectators, one connection per IP), which are the first
+   * policy of the chain. Policies run concurrently; the first in registration order that
+   * refuses decides, and the player reads its reason. A policy that throws, rejects or takes
+   * longer than `timeoutMs` is logged with its name and does not refuse. While any policy is
+   * registered, a player is admitted only once all have answered (the built-in rules are
+   * checked again then, since a ban may have come meanwhile).
+   *
+   * @returns a function that removes the policy
+   * @throws {TypeError} when `policy` is not a function
+   * @throws {RangeError} when `timeoutMs` is not an integer from 1 to 60000
+   */
+  addAcceptancePolicy(policy: AcceptancePolicy, options: HookOptions = {}): Unsubscribe {
+    const hook = makeHook(policy, options);
+    this.#policies.push(hook);
+    return () => {
+      const at = this.#policies.indexOf(hook);
+      if (at >= 0) this.#policies.splice(at, 1);
+    };
+  }
+
+  /**
+   * Adds a chat filter: each chat line passes the filters in registration order before it is
+   * relayed, and a filter may drop or rewrite it. Lines of one sender keep their order; a slow
+   * filter delays only that sender's chat, of which at most {@linkcode MAX_PENDING_CHAT_LINES}
+   * lines wait (more are dropped with `chat_backlog`). A filter that throws, rejects or takes
+   * longer than `timeoutMs` is logged with its name and the line passes it unchanged.
+   *
+   * @returns a function that removes the filter
+   * @throws {TypeError} when `filter` is not a function
+   * @throws {RangeError} when `timeoutMs` is not an integer from 1 to 60000
+   */
+  addChatFilter(filter: ChatFilter, options: HookOptions = {}): Unsubscribe {
+    const hook = makeHook(filter, options);
+    const filters = this.#chat.filters;
+    filters.push(hook);
+    return () => {
+      const at = filters.indexOf(hook);
+      if (at >= 0) filters.splice(at, 1);
+    };
   }
 
   // ---------------------------------------------------------------- clients
@@ -976,6 +1051,88 @@ export class GhostServer {
       this.#refuse(connection, refusal, "acceptance rules", { connect, explain: true });
       return false;
     }
+    if (this.#policies.length === 0) return this.#register(connection, connect, pose);
+    this.#consultPolicies(connection, connect, pose.slice());
+    return true;
+  }
+
+  /**
+   * Asks every acceptance policy about a connection that passed the built-in rules, then
+   * admits or refuses it. Until then it is tracked with the handshakes (stop() refuses it) and
+   * frames it sends are dropped: SAR sends nothing before the connect reply.
+   */
+  #consultPolicies(connection: TcpConnection, connect: ConnectPacket, pose: Uint8Array): void {
+    const ip = connection.remoteIp;
+    let abandoned = false;
+    this.#awaitingPolicies.set(connection, () => abandoned = true);
+    connection.onFrame = (payload) => {
+      this.#drop(
+        { ip, via: "tcp", reason: "awaiting_acceptance", header: payload[0] },
+        "a frame before the connect reply",
+      );
+    };
+    connection.onClose = () => {}; // the outcome below sees the connection closed
+    const request = (): ConnectingClient => ({
+      ip,
+      name: connect.name,
+      spectator: connect.spectator,
+      tcpOnly: connect.tcpOnly,
+      map: connect.map,
+      model: connect.model,
+      color: { ...connect.color },
+    });
+    const policies = [...this.#policies];
+    const asked = policies.map((policy) =>
+      callHook(this.#clock, policy.timeoutMs, () => policy.fn(request()))
+    );
+    Promise.all(asked).then((outcomes) => {
+      if (abandoned) return;
+      this.#awaitingPolicies.delete(connection);
+      if (!connection.isOpen) {
+        return this.#refuse(connection, "connection_closed", "closed during the policies", {
+          connect,
+        });
+      }
+      for (const [i, outcome] of outcomes.entries()) {
+        const name = policies[i].name;
+        if (!outcome.ok) {
+          log.error("Acceptance policy {name} {failed}; it does not refuse {who}: {error}", {
+            name,
+            failed: outcome.timedOut ? "timed out" : "failed",
+            who: connect.name,
+            error: outcome.error,
+          });
+          continue;
+        }
+        const verdict = outcome.value;
+        if (typeof verdict === "object" && verdict !== null && typeof verdict.refuse === "string") {
+          const message = stripLineEndings(verdict.refuse).replace(/[\r\n\0]/g, " ")
+            .slice(0, MAX_REFUSAL_LENGTH);
+          return this.#refuse(connection, "refused_by_policy", `policy ${name}`, {
+            connect,
+            explain: true,
+            explanation: message || undefined,
+            policy: name,
+          });
+        }
+      }
+      // Checked again: a ban, a refusal or a second connection from this IP may have come.
+      const refusal = this.#rules.check(ip, this.#ipConnected(ip), connect.name, connect.spectator);
+      if (refusal) {
+        return this.#refuse(connection, refusal, "acceptance rules", { connect, explain: true });
+      }
+      this.#register(connection, connect, pose);
+    }).catch((error: unknown) => {
+      // Only a bug gets here; the connection must not be left hanging.
+      log.error("Admitting {name} failed: {error}", { name: connect.name, error });
+      this.#awaitingPolicies.delete(connection);
+      connection.close();
+    });
+  }
+
+  /** Registers an accepted connection as a client: the reply, the notifications, the event. */
+  #register(connection: TcpConnection, connect: ConnectPacket, pose: Uint8Array): boolean {
+    const ip = connection.remoteIp;
     const id = this.#nextId++;
     const now = this.#clock.now();
     const limits = new PlayerLimits(this.#limits, now);
@@ -1023,7 +1180,12 @@ export class GhostServer {
     connection: TcpConnection,
     reason: RefusalReason,
     detail: string,
-    how: { connect?: ConnectPacket; explain?: boolean; explanation?: string } = {},
+    how: {
+      connect?: ConnectPacket;
+      explain?: boolean;
+      explanation?: string;
+      policy?: string;
+    } = {},
   ): void {
     const ip = connection.remoteIp;
     const { connect } = how;
@@ -1038,7 +1200,13 @@ export class GhostServer {
     } else {
       connection.close();
     }
-    this.#events.emit("refuse", { ip, name: connect?.name, spectator: connect?.spectator, reason });
+    this.#events.emit("refuse", {
+      ip,
+      name: connect?.name,
+      spectator: connect?.spectator,
+      reason,
+      ...(how.policy === undefined ? {} : { policy: how.policy, message: how.explanation ?? "" }),
+    });
   }
 
   /**
