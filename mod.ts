@@ -28,6 +28,7 @@
 export {
   type Actor,
   type ClientInfo,
+  type ClientPose,
   type ClientSelector,
   type CountdownOptions,
   type DisconnectReason,
@@ -45,6 +46,7 @@ export {
   type WhitelistEntries,
 } from "./src/server/mod.ts";
 export * from "./src/admin/mod.ts";
+export * from "./src/http/mod.ts";
 export { type Clock, ManualClock, systemClock, type TimerId } from "./src/clock.ts";
 export { ListenError } from "./src/net/listen.ts";
 export {
@@ -54,6 +56,10 @@ export {
   ConfigError,
   type CountdownSection,
   defaultConfig,
+  HTTP_TOKEN_SCOPES,
+  type HttpSection,
+  type HttpToken,
+  type HttpTokenScope,
   loadConfig,
   LOG_LEVELS,
   type LoggingSection,

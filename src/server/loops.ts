@@ -70,6 +70,15 @@ export class Ticker {
     this.#timer = undefined;
   }
 
+  /**
+   * How long the next tick is overdue: 0 while the ticker keeps time (or is stopped), growing
+   * once its timer fails to fire, e.g. when the event loop is blocked.
+   */
+  overdueMs(): number {
+    if (this.#timer === undefined) return 0;
+    return Math.max(0, this.#clock.now() - this.#due);
+  }
+
   /** How late ticks have fired so far. */
   lateness(): TickLateness {
     return {

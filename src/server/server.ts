@@ -8,6 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import {
   BulkUpdateEncoder,
   type ConnectPacket,
+  type DataGhost,
   encodeClientPacket,
   encodeConnectNotification,
   encodeConnectReply,
@@ -257,6 +258,31 @@ export interface ServerStatus {
   sendsDropped: number;
   /** How late the 50 ms bulk UPDATE ticks fire: the first sign of an overloaded server. */
   tickLateness: TickLateness;
+  /**
+   * How long the most overdue of the server's loops (bulk, keep-alive, heartbeat) has been
+   * waiting past its due time: 0 while they keep time; a health check fails when it grows.
+   */
+  loopStallMs: number;
+}
+
+/**
+ * One client's latest pose, as {@linkcode GhostServer.poses} returns it.
+ *
+ * @example
+ * ```ts
+ * import type { ClientPose, GhostServer } from "@ghosting/server";
+ *
+ * const heights = (server: GhostServer) =>
+ *   server.poses().map((pose: ClientPose) => `${pose.id}: z = ${pose.data.position.z}`);
+ * ```
+ */
+export interface ClientPose {
+  /** The client's id. */
+  id: number;
+  /** Whether it is a spectator (whose pose SAR does not draw). */
+  spectator: boolean;
+  /** The decoded pose. */
+  data: DataGhost;
 }
 
 /**
@@ -498,6 +524,7 @@ export class GhostServer {
       drops: Object.fromEntries(this.#drops),
       sendsDropped: this.#udp?.sendsDropped ?? 0,
       tickLateness: this.#bulkTicker?.lateness() ?? { ticks: 0, lastMs: 0, meanMs: 0, maxMs: 0 },
+      loopStallMs: this.#tickers.reduce((worst, ticker) => Math.max(worst, ticker.overdueMs()), 0),
     };
   }
 
@@ -536,6 +563,18 @@ export class GhostServer {
   /** Every connected client, in connection order. */
   clients(): ClientInfo[] {
     return [...this.#clients.values()].map((client) => client.info());
+  }
+
+  /**
+   * Every client's latest pose, in connection order: what live views draw. Lighter than
+   * {@linkcode GhostServer.clients} (no names, models or dates are copied).
+   */
+  poses(): ClientPose[] {
+    const poses: ClientPose[] = [];
+    for (const client of this.#clients.values()) {
+      poses.push({ id: client.id, spectator: client.spectator, data: client.data() });
+    }
+    return poses;
   }
 
   /** One client by id. */
