@@ -106,6 +106,38 @@ export class Metrics {
       .sample("ghosting_tick_lateness_seconds", late.maxMs / 1000, { stat: "max" });
     out.family("ghosting_loop_stall_seconds", "gauge", "How overdue the most overdue loop is")
       .sample("ghosting_loop_stall_seconds", status.loopStallMs / 1000);
+    const traffic = this.#server.traffic();
+    for (
+      const [direction, counts] of [["received", traffic.received], ["sent", traffic.sent]] as const
+    ) {
+      const packets = `ghosting_packets_${direction}_total`;
+      const bytes = `ghosting_bytes_${direction}_total`;
+      out.family(packets, "counter", `Packets ${direction}, by header`);
+      for (const [header, count] of Object.entries(counts)) {
+        out.sample(packets, count.packets, { header });
+      }
+      out.family(bytes, "counter", `Bytes ${direction}, by header`);
+      for (const [header, count] of Object.entries(counts)) {
+        out.sample(bytes, count.bytes, { header });
+      }
+    }
+    const durations = traffic.tickDurations;
+    const histogram = "ghosting_tick_duration_seconds";
+    out.family(histogram, "histogram", "How long each 50 ms bulk tick took");
+    let cumulative = 0;
+    durations.bucketsMs.forEach((bound, i) => {
+      cumulative += durations.counts[i];
+      out.sample(`${histogram}_bucket`, cumulative, { le: String(bound / 1000) });
+    });
+    cumulative += durations.counts[durations.bucketsMs.length];
+    out.sample(`${histogram}_bucket`, cumulative, { le: "+Inf" });
+    out.sample(`${histogram}_sum`, durations.sumMs / 1000);
+    out.sample(`${histogram}_count`, durations.count);
+    out.family(
+      "ghosting_listener_errors_total",
+      "counter",
+      "Event handlers (plugins, surfaces) that threw or rejected",
+    ).sample("ghosting_listener_errors_total", traffic.listenerErrors);
     out.family("ghosting_banned_ips", "gauge", "Banned IPs").sample(
       "ghosting_banned_ips",
       status.bannedIps,

@@ -53,10 +53,14 @@ export class Ticker {
   #totalLateMs = 0;
   #maxLateMs = 0;
 
-  constructor(clock: Clock, periodMs: number, tick: () => void) {
+  readonly #onDuration: ((ms: number) => void) | undefined;
+
+  /** @param onDuration told how long each tick took (on the clock) */
+  constructor(clock: Clock, periodMs: number, tick: () => void, onDuration?: (ms: number) => void) {
     this.#clock = clock;
     this.#periodMs = periodMs;
     this.#tick = tick;
+    this.#onDuration = onDuration;
   }
 
   start(): void {
@@ -96,10 +100,12 @@ export class Ticker {
     this.#lastLateMs = late;
     this.#totalLateMs += late;
     if (late > this.#maxLateMs) this.#maxLateMs = late;
+    const started = this.#onDuration ? this.#clock.now() : 0;
     try {
       this.#tick();
     } finally {
       const now = this.#clock.now();
+      this.#onDuration?.(now - started);
       this.#due += this.#periodMs;
       if (this.#due <= now) this.#due = now + this.#periodMs;
       this.#timer = this.#clock.setTimeout(this.#fire, this.#due - now);

@@ -13,6 +13,7 @@ import {
   encodeConnectNotification,
   encodeConnectReply,
   encodeServerPacket,
+  FRAME_PREFIX_BYTES,
   Header,
   headerName,
 } from "../protocol/mod.ts";
@@ -56,6 +57,7 @@ import {
   type RefusalReason,
 } from "./reasons.ts";
 import { handleDatagram, handleTcpPacket, type RelayHost } from "./relay.ts";
+import { TrafficCounters, type TrafficStats } from "./traffic.ts";
 
 const log = getLogger(["ghosting", "server"]);
 
@@ -205,6 +207,25 @@ function serverMessage(text: string): Uint8Array {
   return encodeServerPacket({ header: Header.MESSAGE, id: 0, text });
 }
 
+/** The UDP socket, counting each datagram handed to it (one wrapper per server, no per-send cost beyond the count). */
+function countingUdp(inner: UdpSocket, traffic: TrafficCounters): UdpSocket {
+  return {
+    get port() {
+      return inner.port;
+    },
+    send(data, to) {
+      traffic.countOut(data[0], data.length);
+      inner.send(data, to);
+    },
+    drain: () => inner.drain(),
+    flush: () => inner.flush(),
+    get sendsDropped() {
+      return inner.sendsDropped;
+    },
+    close: () => inner.close(),
+  };
+}
+
 function kind(spectator: boolean | undefined): string {
   return spectator ? "spectator" : "player";
 }
@@ -303,7 +324,9 @@ export class GhostServer {
   readonly #options: Required<Omit<GhostServerOptions, "countdown" | "clock">>;
   #countdownDefaults: Required<CountdownOptions>;
   readonly #clock: Clock;
+  readonly #traffic = new TrafficCounters();
   readonly #events = new Emitter<GhostServerEvents>((error, type) => {
+    this.#traffic.listenerErrors++;
     log.error("A {type} listener failed: {error}", { type, error });
   });
   readonly #rules: AccessRules;
@@ -397,7 +420,9 @@ export class GhostServer {
       throw new Error(`A server can only be started once; this one is ${this.#state}`);
     }
     const { hostname, udpBackend } = this.#options;
+    const traffic = this.#traffic;
     const onDatagram = (data: Uint8Array, from: Deno.NetAddr) => {
+      if (data.length > 0) traffic.countIn(data[0], data.length);
       try {
         handleDatagram(this.#relayHost, data, from, normalizeIp(from.hostname));
       } catch (error) {
@@ -415,7 +440,7 @@ export class GhostServer {
     this.#startedAtMs = this.#clock.now();
     this.#port = sockets.port;
     this.#listener = sockets.tcp;
-    this.#udp = sockets.udp.socket;
+    this.#udp = countingUdp(sockets.udp.socket, traffic);
     this.#udpBackend = sockets.udp.backend;
     if (sockets.udp.fallbackReason) {
       log.warn("UDP backend {wanted} unavailable ({reason}); using {backend}", {
@@ -430,6 +455,7 @@ export class GhostServer {
         maxFrameBytes: this.#options.maxFrameBytes,
         maxWriteQueueBytes: this.#options.maxWriteQueueBytes,
         clock: this.#clock,
+        onFrameQueued: (header, bytes) => traffic.countOut(header, bytes),
       },
       (connection) => this.#onConnection(connection),
       (error) => log.error("Accepting a connection failed: {error}", { error }),
@@ -439,6 +465,7 @@ export class GhostServer {
       this.#clock,
       BULK_UPDATE_INTERVAL_MS,
       () => sendBulkUpdate(loopHost, this.#bulkEncoder, this.#options.bulkScope),
+      (ms) => traffic.tick(ms),
     );
     this.#tickers = [
       this.#bulkTicker,
@@ -526,6 +553,11 @@ export class GhostServer {
       tickLateness: this.#bulkTicker?.lateness() ?? { ticks: 0, lastMs: 0, meanMs: 0, maxMs: 0 },
       loopStallMs: this.#tickers.reduce((worst, ticker) => Math.max(worst, ticker.overdueMs()), 0),
     };
+  }
+
+  /** Packets and bytes in and out by header, bulk tick durations and listener failures, since start. */
+  traffic(): TrafficStats {
+    return this.#traffic.stats();
   }
 
   // ---------------------------------------------------------------- events
@@ -926,7 +958,9 @@ export class GhostServer {
     }
     const id = this.#nextId++;
     const client = new Client(id, connection, connect, pose);
+    const traffic = this.#traffic;
     connection.onFrame = (payload) => {
+      if (payload.length > 0) traffic.countIn(payload[0], payload.length + FRAME_PREFIX_BYTES);
       handleTcpPacket(this.#relayHost, client, payload);
       return this.#clients.get(id) === client;
     };
