@@ -28,7 +28,6 @@
 export {
   type Actor,
   type ClientInfo,
-  type ClientPose,
   type ClientSelector,
   type CountdownOptions,
   type DisconnectReason,

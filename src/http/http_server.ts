@@ -252,7 +252,10 @@ export class HttpApi {
   #authorize(route: Route, request: Request, context: RequestContext): Response | undefined {
     if (route.scope === "none") return undefined;
     if (route.hoster && this.#options.hosterRoutesWithoutToken) {
-      context.actor = "hoster";
+      // No token needed; one that is sent and good still names the actor.
+      const sent = /^Bearer +(\S+) *$/i.exec(request.headers.get("authorization") ?? "");
+      const token = sent ? this.#tokens.find(sent[1]) : undefined;
+      context.actor = token?.name ?? "hoster";
       return undefined;
     }
     const locked = this.#lockout.lockedFor(context.ip);

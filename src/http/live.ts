@@ -13,7 +13,7 @@ import type { Clock, TimerId } from "../clock.ts";
 import type { HttpToken } from "../config/mod.ts";
 import type { ClientInfo } from "../server/client.ts";
 import type { GhostServerEvents } from "../server/events.ts";
-import type { GhostServer } from "../server/server.ts";
+import { type GhostServer, POSE_STRIDE } from "../server/server.ts";
 import { CommandError, type CommandTable } from "../admin/mod.ts";
 import { allows } from "./auth.ts";
 
@@ -402,24 +402,17 @@ export class LiveChannel {
 
   /** One positions message, encoded once and sent as the same string to every subscriber. */
   #sendPositions(): void {
-    const poses = this.#host.server.poses();
-    const rows: number[][] = new Array(poses.length);
-    for (let i = 0; i < poses.length; i++) {
-      const { id, data } = poses[i];
-      const { position: p, viewAngle: a } = data;
-      rows[i] = [
-        id,
-        round(p.x),
-        round(p.y),
-        round(p.z),
-        round(a.x),
-        round(a.y),
-        round(a.z),
-        data.viewOffset,
-        data.grounded ? 1 : 0,
-      ];
+    const poses = this.#host.server.packedPoses();
+    // Built as text directly: one string for every subscriber, no intermediate objects.
+    let rows = "";
+    for (let at = 0; at < poses.length; at += POSE_STRIDE) {
+      rows += `${at === 0 ? "" : ","}[${poses[at]},${round(poses[at + 1])},${
+        round(poses[at + 2])
+      },${round(poses[at + 3])},${round(poses[at + 4])},${round(poses[at + 5])},${
+        round(poses[at + 6])
+      },${poses[at + 7]},${poses[at + 8]}]`;
     }
-    const text = JSON.stringify({ type: "positions", time: Date.now(), positions: rows });
+    const text = `{"type":"positions","time":${Date.now()},"positions":[${rows}]}`;
     this.positionsEncoded++;
     for (const viewer of this.#viewers) if (viewer.positions) this.#send(viewer, text);
   }
@@ -494,8 +487,9 @@ function errorMessage(error: string): string {
   return JSON.stringify({ type: "error", error });
 }
 
+/** Two decimals are plenty for a map view; a float that is not finite becomes 0 (JSON has no NaN). */
 function round(value: number): number {
-  return Math.round(value * 100) / 100;
+  return Number.isFinite(value) ? Math.round(value * 100) / 100 : 0;
 }
 
 function closeSocket(socket: WebSocket, code: number, reason: string): void {

@@ -8,7 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import {
   BulkUpdateEncoder,
   type ConnectPacket,
-  type DataGhost,
+  DATA_GHOST_BYTES,
   encodeClientPacket,
   encodeConnectNotification,
   encodeConnectReply,
@@ -287,24 +287,26 @@ export interface ServerStatus {
 }
 
 /**
- * One client's latest pose, as {@linkcode GhostServer.poses} returns it.
+ * Numbers per client in {@linkcode GhostServer.packedPoses}: id, position x, y, z, view angles
+ * pitch, yaw, roll, view offset, grounded (1 or 0).
  *
  * @example
  * ```ts
- * import type { ClientPose, GhostServer } from "@ghosting/server";
+ * import { type GhostServer, POSE_STRIDE } from "@ghosting/server";
  *
- * const heights = (server: GhostServer) =>
- *   server.poses().map((pose: ClientPose) => `${pose.id}: z = ${pose.data.position.z}`);
+ * function heights(server: GhostServer): Map<number, number> {
+ *   const poses = server.packedPoses();
+ *   const out = new Map<number, number>();
+ *   for (let at = 0; at < poses.length; at += POSE_STRIDE) out.set(poses[at], poses[at + 3]);
+ *   return out;
+ * }
  * ```
  */
-export interface ClientPose {
-  /** The client's id. */
-  id: number;
-  /** Whether it is a spectator (whose pose SAR does not draw). */
-  spectator: boolean;
-  /** The decoded pose. */
-  data: DataGhost;
-}
+export const POSE_STRIDE = 9;
+
+/** Scratch space to decode a pose without allocating. */
+const poseBytes = new Uint8Array(DATA_GHOST_BYTES);
+const poseView = new DataView(poseBytes.buffer);
 
 /**
  * A SAR-compatible ghost server.
@@ -598,15 +600,23 @@ export class GhostServer {
   }
 
   /**
-   * Every client's latest pose, in connection order: what live views draw. Lighter than
-   * {@linkcode GhostServer.clients} (no names, models or dates are copied).
+   * Every client's latest pose, in connection order, as {@linkcode POSE_STRIDE} numbers per
+   * client in one array: what live views draw, at one allocation per call.
    */
-  poses(): ClientPose[] {
-    const poses: ClientPose[] = [];
+  packedPoses(): Float64Array {
+    const out = new Float64Array(this.#clients.size * POSE_STRIDE);
+    let at = 0;
     for (const client of this.#clients.values()) {
-      poses.push({ id: client.id, spectator: client.spectator, data: client.data() });
+      poseBytes.set(client.pose);
+      out[at] = client.id;
+      // Floats in a DataGhost are little-endian, unlike the rest of the packet (docs/protocol.md §1.1).
+      for (let i = 0; i < 6; i++) out[at + 1 + i] = poseView.getFloat32(i * 4, true);
+      const packed = poseBytes[24];
+      out[at + 7] = packed & 0x7f;
+      out[at + 8] = packed >> 7;
+      at += POSE_STRIDE;
     }
-    return poses;
+    return out;
   }
 
   /** One client by id. */

@@ -198,7 +198,9 @@ Deno.test("live: positions only while subscribed, encoded once per tick for ever
     await eventuallyAsync(async () => {
       t.clock.advance(100);
       const row = (await b.next((m) => m.type === "positions")).positions as number[][];
-      return row[0][1] === 1.5;
+      if (row[0][1] !== 1.5) return false;
+      assert.deepEqual(row, [[alice.id, 1.5, -2.25, 64, 10, 90, 0, 64, 1]]);
+      return true;
     });
     const encoded = t.http.positionsEncoded;
     const fromA = await a.next((m) => m.type === "positions");
@@ -261,3 +263,58 @@ async function eventuallyAsync(check: () => Promise<boolean>, tries = 50): Promi
   }
   throw new Error("Condition not met");
 }
+
+Deno.test("live: a browser-like viewer runs a race: commands, countdown, positions, finishes", async () => {
+  await withHttp({}, async (t) => {
+    const alice = await t.connect("Alice", { map: "sp_a2_laser_intro" });
+    const bob = await t.connect("Bob", { map: "sp_a2_laser_intro" });
+    const browser = await t.live();
+    const snapshot = await browser.hello(ADMIN, { positions: true });
+    assert.deepEqual((snapshot.clients as Message[]).map((c) => c.name), ["Alice", "Bob"]);
+    const run = async (id: number, command: string) => {
+      browser.send({ type: "command", id, command });
+      const result = await browser.next((m) => m.type === "result" && m.id === id);
+      assert.equal(result.ok, true, `${command}: ${result.error}`);
+      return result.result as Message;
+    };
+    await run(1, "countdown pre sv_cheats 0");
+    await run(2, "countdown post say go");
+    await run(3, "countdown start 3");
+    const countdown = await browser.next((m) => m.event === "countdown");
+    assert.deepEqual(countdown.data, {
+      delay: 3,
+      preCommands: "sv_cheats 0",
+      postCommands: "say go",
+      actor: "panel",
+    });
+    for (const client of [alice, bob]) {
+      await client.nextOf(Header.COUNTDOWN, "tcp");
+      client.send({ header: Header.COUNTDOWN, id: client.id, step: 1 });
+    }
+    await browser.next((m) => m.event === "countdownConfirm");
+    await browser.next((m) => m.event === "countdownConfirm");
+    await alice.sendUpdate({
+      position: { x: 100, y: 200, z: 0 },
+      viewAngle: { x: 0, y: 45, z: 0 },
+      viewOffset: 64,
+      grounded: true,
+    });
+    await eventuallyAsync(async () => {
+      t.clock.advance(100);
+      const rows = (await browser.next((m) => m.type === "positions")).positions as number[][];
+      return rows.some((row) => row[0] === alice.id && row[1] === 100);
+    });
+    bob.send({ header: Header.SPEEDRUN_FINISH, id: bob.id, time: "58.12" });
+    alice.send({ header: Header.SPEEDRUN_FINISH, id: alice.id, time: "59.99" });
+    const first = await browser.next((m) => m.event === "speedrunFinish");
+    const second = await browser.next((m) => m.event === "speedrunFinish");
+    assert.deepEqual(
+      [first, second].map((
+        m,
+      ) => [((m.data as Message).client as Message).name, (m.data as Message).time]),
+      [["Bob", "58.12"], ["Alice", "59.99"]],
+    );
+    const accepted = await run(4, "accept players");
+    assert.equal(accepted.text, "Now accepting new players");
+  });
+});

@@ -73,3 +73,13 @@ async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
+
+Deno.test("metrics: the README lists every metric family the server exports", async () => {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  await withHttp({}, async (t) => {
+    const text = (await t.request("GET", "/metrics", { token: READ })).text;
+    const families = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]);
+    assert.ok(families.length >= 15);
+    for (const family of families) assert.ok(readme.includes(`\`${family}\``), family);
+  });
+});
