@@ -21,7 +21,7 @@ import type { HistorySource } from "./history.ts";
 import { hosterRoutes } from "./hoster.ts";
 import { LiveChannel } from "./live.ts";
 import { Metrics } from "./metrics.ts";
-import { HttpError, json, type Method, type RequestContext, type Route } from "./route.ts";
+import { HttpError, json, type RequestContext, type Route } from "./route.ts";
 import { serveStatic } from "./static_files.ts";
 
 const log = getLogger(["ghosting", "http"]);
@@ -433,5 +433,3 @@ async function readJson(request: Request): Promise<unknown> {
     throw new HttpError(400, "The body must be JSON", "body");
   }
 }
-
-export type { Method };
