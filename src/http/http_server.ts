@@ -394,9 +394,22 @@ export class HttpApi {
     }
     const locked = this.#lockout.lockedFor(context.ip);
     if (locked > 0) return this.#lockedOut(locked);
-    const { socket, response } = Deno.upgradeWebSocket(context.request);
-    this.#live.accept(socket, context.ip);
-    return response;
+    if (this.#live.full) {
+      throw new HttpError(503, "Too many live viewers; try again later");
+    }
+    let upgrade: Deno.WebSocketUpgrade;
+    try {
+      upgrade = Deno.upgradeWebSocket(context.request);
+    } catch (error) {
+      // A malformed handshake (no key, wrong version) is the client's mistake, not a bug.
+      throw new HttpError(
+        400,
+        `Not a valid WebSocket handshake: ${(error as Error).message}`,
+        "upgrade",
+      );
+    }
+    this.#live.accept(upgrade.socket, context.ip);
+    return upgrade.response;
   }
 }
 
