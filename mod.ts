@@ -49,9 +49,12 @@ export {
   type HookOptions,
   MAX_PENDING_CHAT_LINES,
   optionsFromConfig,
+  type PacketCount,
+  POSE_STRIDE,
   type RefusalReason,
   type ServerStatus,
   type TickLateness,
+  type TrafficStats,
   type Unsubscribe,
   type WhitelistChange,
   type WhitelistEntries,
@@ -60,6 +63,7 @@ export * from "./src/admin/mod.ts";
 export * from "./src/plugins/mod.ts";
 export * from "./src/plugins/plugin.ts";
 export * from "./src/plugins/signature.ts";
+export * from "./src/http/mod.ts";
 export { type Clock, ManualClock, systemClock, type TimerId } from "./src/clock.ts";
 export { ListenError } from "./src/net/listen.ts";
 export {
@@ -69,6 +73,10 @@ export {
   ConfigError,
   type CountdownSection,
   defaultConfig,
+  HTTP_TOKEN_SCOPES,
+  type HttpSection,
+  type HttpToken,
+  type HttpTokenScope,
   type LimitsSection,
   loadConfig,
   LOG_LEVELS,

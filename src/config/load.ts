@@ -37,6 +37,7 @@ type AnySpec =
     | { type: "string_list" }
     | { type: "integer"; min: number; max: number }
     | { type: "string"; oneOf?: readonly string[] }
+    | { type: "array" }
   );
 
 function isTable(value: unknown): value is Record<string, unknown> {
@@ -84,6 +85,8 @@ function checkType(spec: AnySpec, value: unknown): string | undefined {
         return `must be one of ${spec.oneOf.map((v) => `"${v}"`).join(", ")}, got "${value}"`;
       }
       return undefined;
+    case "array":
+      return Array.isArray(value) ? undefined : `must be an array, got ${describe(value)}`;
   }
 }
 

@@ -22,3 +22,4 @@ export {
   type HookOptions,
   MAX_PENDING_CHAT_LINES,
 } from "./hooks.ts";
+export type { PacketCount, TrafficStats } from "./traffic.ts";
