@@ -18,8 +18,9 @@ shift 3
 cpp_pid="" fifo="" keep_open=""
 stop_cpp() {
   if [[ -n $cpp_pid ]]; then
-    kill -INT "$cpp_pid" 2> /dev/null
-    # Give it a moment to exit on its own, then make sure.
+    # TERM, not INT: a script's background jobs start with SIGINT ignored. The run is measured
+    # by now, so how it exits does not matter; KILL makes sure it does.
+    kill -TERM "$cpp_pid" 2> /dev/null
     for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$cpp_pid" 2> /dev/null || break; sleep 0.2; done
     kill -KILL "$cpp_pid" 2> /dev/null
     wait "$cpp_pid" 2> /dev/null
