@@ -49,7 +49,10 @@ export const SOL_UDP = 17;
  * the kernel cuts one large send into, every datagram that size but the last (UDP GSO).
  */
 export const UDP_SEGMENT = 103;
-/** `UDP_MAX_SEGMENTS` of Linux 4.18 to 6.x: the most datagrams one segmented send may make. */
+/**
+ * `UDP_MAX_SEGMENTS` as Linux 4.18 defined it (later kernels may allow more): the most datagrams
+ * one segmented send may make on every kernel that has `UDP_SEGMENT`.
+ */
 export const UDP_MAX_SEGMENTS = 64;
 /** `IPPROTO_IPV6`. */
 export const IPPROTO_IPV6 = 41;

@@ -243,3 +243,38 @@ Deno.test({
     }
   },
 });
+
+const ipv6 = ffi && (() => {
+  try {
+    Deno.listenDatagram({ hostname: "::1", port: 0, transport: "udp" }).close();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "mmsg GSO: a dual-stack socket segments to IPv4-mapped and IPv6 peers alike",
+  ignore: !ipv6,
+  async fn() {
+    const datagrams = bulkDatagrams(100);
+    const socket = MmsgUdpSocket.open("::", 0, () => {});
+    const v4 = new Receiver("127.0.60.1");
+    const v6 = new Receiver("::1");
+    try {
+      assert.equal(socket.gso, true);
+      socket.sendDatagrams(datagrams, { ...v4.address, hostname: `::ffff:127.0.60.1` });
+      socket.sendDatagrams(datagrams, v6.address);
+      socket.flush();
+      await v4.waitFor(datagrams.length);
+      await v6.waitFor(datagrams.length);
+      assert.deepEqual(v4.datagrams, datagrams);
+      assert.deepEqual(v6.datagrams, datagrams);
+      assert.equal(socket.segmentedMessagesSent, 2);
+    } finally {
+      await socket.close();
+      await v4.close();
+      await v6.close();
+    }
+  },
+});
