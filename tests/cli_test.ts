@@ -188,6 +188,46 @@ Deno.test("udp_backend = mmsg without --allow-ffi falls back to the portable bac
   });
 });
 
+Deno.test("the default udp_backend (auto) picks the portable backend without --allow-ffi, saying why", async () => {
+  await withConfigFile("", async (path) => {
+    const server = await startServer([
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "src/main.ts",
+      "--config",
+      path,
+    ]);
+    const { code, log } = await server.interrupt();
+    assert.equal(code, 0);
+    assert.match(
+      log,
+      /UDP backend: portable; auto: FFI is not allowed; run Deno with --allow-ffi\)/,
+    );
+    // A choice made by "auto" is not a problem: no warning.
+    assert.doesNotMatch(log, /unavailable/);
+  });
+});
+
+Deno.test("the default udp_backend (auto) picks the batched backend with --allow-ffi on Linux", {
+  ignore: Deno.build.os !== "linux",
+}, async () => {
+  await withConfigFile("", async (path) => {
+    const server = await startServer([
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-ffi",
+      "src/main.ts",
+      "--config",
+      path,
+    ]);
+    const { code, log } = await server.interrupt();
+    assert.equal(code, 0);
+    assert.match(log, /UDP backend: mmsg; auto: batched system calls work here .*; UDP GSO on\)/);
+  });
+});
+
 Deno.test("[logging] file = true writes the log to the file, creating its directory", async () => {
   const directory = await Deno.makeTempDir();
   try {

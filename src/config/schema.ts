@@ -39,6 +39,8 @@ export interface ServerSection {
   explain_refusals: boolean;
   /** Which UDP implementation to use. */
   udp_backend: UdpBackendName;
+  /** Let the batched backend segment split bulk updates in the kernel (UDP GSO). */
+  udp_gso: boolean;
   /** Largest bulk UPDATE datagram; 0 for one datagram. */
   max_datagram_bytes: number;
   /** Whose positions each client receives. */
@@ -46,16 +48,17 @@ export interface ServerSection {
 }
 
 /**
- * UDP implementations: Deno's sockets, or batched Linux system calls through FFI.
+ * UDP implementations: batched Linux system calls through FFI where they work ("auto"), or
+ * always Deno's sockets ("portable"), or the batched ones whenever possible ("mmsg").
  *
  * @example
  * ```ts
  * import { UDP_BACKENDS } from "@ghosting/server";
  *
- * console.log(UDP_BACKENDS.join(" or ")); // portable or mmsg
+ * console.log(UDP_BACKENDS.join(" or ")); // auto or portable or mmsg
  * ```
  */
-export const UDP_BACKENDS = ["portable", "mmsg"] as const;
+export const UDP_BACKENDS = ["auto", "portable", "mmsg"] as const;
 
 /** One of {@linkcode UDP_BACKENDS}. */
 export type UdpBackendName = typeof UDP_BACKENDS[number];
@@ -470,8 +473,14 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     udp_backend: {
       type: "string",
       oneOf: UDP_BACKENDS,
-      default: "portable",
-      doc: '"mmsg" batches UDP system calls (Linux, needs --allow-ffi); falls back to "portable"',
+      default: "auto",
+      doc: '"auto" batches UDP system calls where it can (Linux with --allow-ffi), else "portable"',
+    },
+    udp_gso: {
+      type: "boolean",
+      default: true,
+      doc:
+        "With the batched backend, let the kernel cut each client's split update into its datagrams (UDP GSO)",
     },
     max_datagram_bytes: {
       type: "integer",

@@ -42,6 +42,18 @@ export const SO_RCVBUF = 8;
 export const SO_SNDBUFFORCE = 32;
 /** `SO_RCVBUFFORCE`: exceeds `net.core.rmem_max`, but only with `CAP_NET_ADMIN`. */
 export const SO_RCVBUFFORCE = 33;
+/** `SOL_UDP` (= `IPPROTO_UDP`), the level of UDP's own options and control messages. */
+export const SOL_UDP = 17;
+/**
+ * `UDP_SEGMENT` (Linux 4.18+): as a socket option or a per-message control message, the size
+ * the kernel cuts one large send into, every datagram that size but the last (UDP GSO).
+ */
+export const UDP_SEGMENT = 103;
+/**
+ * `UDP_MAX_SEGMENTS` as Linux 4.18 defined it (later kernels may allow more): the most datagrams
+ * one segmented send may make on every kernel that has `UDP_SEGMENT`.
+ */
+export const UDP_MAX_SEGMENTS = 64;
 /** `IPPROTO_IPV6`. */
 export const IPPROTO_IPV6 = 41;
 /** `IPV6_V6ONLY`: cleared so that IPv4 peers reach an IPv6 socket as `::ffff:a.b.c.d`. */
@@ -54,6 +66,8 @@ export const MSG_TRUNC = 0x20;
 
 /** `EPERM`. */
 export const EPERM = 1;
+/** `EIO`. */
+export const EIO = 5;
 /** `EINTR`. */
 export const EINTR = 4;
 /** `EBADF`. */
@@ -62,6 +76,10 @@ export const EBADF = 9;
 export const EAGAIN = 11;
 /** `EACCES`. */
 export const EACCES = 13;
+/** `EINVAL`. */
+export const EINVAL = 22;
+/** `EMSGSIZE`. */
+export const EMSGSIZE = 90;
 /** `EADDRINUSE`. */
 export const EADDRINUSE = 98;
 /** `EADDRNOTAVAIL`. */
@@ -72,6 +90,7 @@ export const ENOBUFS = 105;
 const ERRNO_NAMES: Record<number, string> = {
   1: "EPERM",
   4: "EINTR",
+  5: "EIO",
   9: "EBADF",
   11: "EAGAIN",
   12: "ENOMEM",
@@ -81,6 +100,7 @@ const ERRNO_NAMES: Record<number, string> = {
   24: "EMFILE",
   88: "ENOTSOCK",
   90: "EMSGSIZE",
+  92: "ENOPROTOOPT",
   97: "EAFNOSUPPORT",
   98: "EADDRINUSE",
   99: "EADDRNOTAVAIL",
@@ -107,12 +127,22 @@ export const MSG_NAMELEN = 8;
 export const MSG_IOV = 16;
 /** Offset of `msg_hdr.msg_iovlen` (size_t). */
 export const MSG_IOVLEN = 24;
+/** Offset of `msg_hdr.msg_control` (pointer). */
+export const MSG_CONTROL = 32;
+/** Offset of `msg_hdr.msg_controllen` (size_t); 0 makes the kernel ignore `msg_control`. */
+export const MSG_CONTROLLEN = 40;
 /** Offset of `msg_hdr.msg_flags` (i32, out). */
 export const MSG_FLAGS = 48;
 /** Offset of `msg_len` (u32, out): bytes received or sent. */
 export const MSG_LEN = 56;
 /** `sizeof(struct iovec)`: `iov_base` pointer at 0, `iov_len` size_t at 8. */
 export const IOVEC_BYTES = 16;
+/** `sizeof(struct cmsghdr)`: `cmsg_len` size_t, `cmsg_level` i32, `cmsg_type` i32. */
+export const CMSGHDR_BYTES = 16;
+/** `CMSG_LEN(sizeof(u16))`: the exact `cmsg_len` the kernel requires of `UDP_SEGMENT`. */
+export const UDP_SEGMENT_CMSG_LEN = CMSGHDR_BYTES + 2;
+/** `CMSG_SPACE(sizeof(u16))`: the `msg_controllen` of a message carrying `UDP_SEGMENT`. */
+export const UDP_SEGMENT_CMSG_SPACE = CMSGHDR_BYTES + 8;
 /** The most messages one `sendmmsg`/`recvmmsg` call handles (`UIO_MAXIOV`). */
 export const MMSG_MAX_BATCH = 1024;
 

@@ -7,6 +7,11 @@
  * object, costs much less CPU than `Deno.listenDatagram`, which wakes the event loop once per
  * datagram in each direction.
  *
+ * Sending, it also lets the kernel cut a split bulk update into its datagrams (UDP generic
+ * segmentation offload, `UDP_SEGMENT`, Linux 4.18+): one message per client carries every chunk
+ * and a control message giving the chunk size, and the kernel sends exactly the datagrams that
+ * one message per chunk would have sent, for much less work per datagram.
+ *
  * @module
  */
 import type { DatagramHandler, UdpSocket } from "./udp_socket.ts";
@@ -30,6 +35,9 @@ import {
   EAGAIN,
   EBADF,
   EINTR,
+  EINVAL,
+  EIO,
+  EMSGSIZE,
   ENOBUFS,
   EPERM,
   errnoName,
@@ -41,6 +49,8 @@ import {
   LIBC_SYMBOLS,
   MMSG_MAX_BATCH,
   MMSGHDR_BYTES,
+  MSG_CONTROL,
+  MSG_CONTROLLEN,
   MSG_DONTWAIT,
   MSG_FLAGS,
   MSG_IOV,
@@ -57,6 +67,11 @@ import {
   SOCK_DGRAM,
   SOCK_NONBLOCK,
   SOL_SOCKET,
+  SOL_UDP,
+  UDP_MAX_SEGMENTS,
+  UDP_SEGMENT,
+  UDP_SEGMENT_CMSG_LEN,
+  UDP_SEGMENT_CMSG_SPACE,
   writePointer,
 } from "./linux_libc.ts";
 
@@ -86,6 +101,18 @@ export interface MmsgUdpSocketOptions {
    * 1045 bytes (docs/protocol.md §3.16). Default 4096.
    */
   maxDatagramBytes?: number;
+  /**
+   * Hand {@linkcode MmsgUdpSocket.sendDatagrams} series to the kernel as one segmented message
+   * per destination (UDP GSO), when the kernel supports it (probed at open). Default true.
+   */
+  gso?: boolean;
+  /**
+   * Called once if the kernel refuses a segmented message (`EIO`, `EINVAL`, `EMSGSIZE`: a
+   * device or route that cannot segment): its datagrams were resent one by one and GSO is off
+   * for the rest of the socket's life. `reason` says what failed, for the log. It runs at the
+   * end of a flush and must not use the socket.
+   */
+  onGsoDisabled?: (reason: string) => void;
 }
 
 const DEFAULT_RECEIVE_BUFFER_BYTES = 1 << 20;
@@ -107,6 +134,10 @@ const SEND_BATCH = MMSG_MAX_BATCH;
 const SEND_ARENA_BYTES = 256 * 1024;
 // The largest UDP payload (IPv6); the kernel refuses with EMSGSIZE whatever is too big for v4.
 const MAX_SEND_BYTES = 65527;
+// The largest segmented message: a UDP payload over IPv4, whichever family the socket has.
+const MAX_SEGMENTED_BYTES = 65507;
+// Probed at open; any valid size does, the option is reset to 0 right after.
+const PROBE_SEGMENT_BYTES = 1200;
 // sockaddr slots are 32 bytes so every one is 8-byte aligned.
 const NAME_STRIDE = 32;
 // Bounds for the address and view caches: a server has at most a few thousand peers.
@@ -118,6 +149,10 @@ const NAMELEN_WORD = MSG_NAMELEN / 4;
 const FLAGS_WORD = MSG_FLAGS / 4;
 const LEN_WORD = MSG_LEN / 4;
 const IOVEC_WORDS = IOVEC_BYTES / 4;
+const CONTROLLEN_WORD = MSG_CONTROLLEN / 4;
+// u16 index of a control slot's UDP_SEGMENT value, and slot stride in u16s.
+const SEGMENT_VALUE_INDEX = 16 / 2;
+const CONTROL_SLOT_HALVES = UDP_SEGMENT_CMSG_SPACE / 2;
 
 interface Destination {
   readonly hostname: string;
@@ -126,33 +161,54 @@ interface Destination {
   readonly sockaddr: Uint8Array | undefined;
 }
 
-/** One preallocated `mmsghdr[]` with an `iovec` and a sockaddr slot per message. */
+/**
+ * One preallocated `mmsghdr[]` with an `iovec`, a sockaddr slot and (for sending) a
+ * `UDP_SEGMENT` control message slot per message.
+ *
+ * The kernel only sees these buffers' addresses, written into the headers as numbers: nothing
+ * tells the garbage collector that they are in use. Every one of them is therefore a field of
+ * this object, which the socket keeps for its whole life, so none can be freed while a system
+ * call reads it. (ArrayBuffer backing stores never move, so the addresses stay valid.)
+ */
 class MessageVector {
   readonly headers: ArrayBuffer;
   readonly words: Uint32Array;
+  readonly iovecs: ArrayBuffer;
   readonly iovecWords: Uint32Array;
   readonly names: Uint8Array;
+  /** `UDP_SEGMENT_CMSG_SPACE` bytes per message, or empty without control messages. */
+  readonly control: ArrayBuffer;
+  readonly controlHalves: Uint16Array;
   readonly pointer: Deno.PointerObject;
 
-  constructor(count: number) {
+  constructor(count: number, withControl = false) {
     this.headers = new ArrayBuffer(count * MMSGHDR_BYTES);
     this.words = new Uint32Array(this.headers);
-    const iovecs = new ArrayBuffer(count * IOVEC_BYTES);
-    this.iovecWords = new Uint32Array(iovecs);
-    const names = new ArrayBuffer(count * NAME_STRIDE);
-    this.names = new Uint8Array(names);
+    this.iovecs = new ArrayBuffer(count * IOVEC_BYTES);
+    this.iovecWords = new Uint32Array(this.iovecs);
+    this.names = new Uint8Array(new ArrayBuffer(count * NAME_STRIDE));
+    this.control = new ArrayBuffer(withControl ? count * UDP_SEGMENT_CMSG_SPACE : 0);
+    this.controlHalves = new Uint16Array(this.control);
     const pointer = Deno.UnsafePointer.of(this.headers);
     if (pointer === null) throw new MmsgUnavailableError("Cannot get the address of a buffer");
     this.pointer = pointer;
-    const iovecsAt = addressOf(iovecs);
-    const namesAt = addressOf(names);
+    const iovecsAt = addressOf(this.iovecs);
+    const namesAt = addressOf(this.names.buffer as ArrayBuffer);
+    const controlAt = withControl ? addressOf(this.control) : 0;
+    const controlWords = new Uint32Array(this.control);
     for (let i = 0; i < count; i++) {
       const header = i * MMSGHDR_BYTES;
       writePointer(this.words, header + MSG_NAME, namesAt + i * NAME_STRIDE);
       writePointer(this.words, header + MSG_IOV, iovecsAt + i * IOVEC_BYTES);
       this.words[(header + MSG_IOVLEN) / 4] = 1;
+      if (!withControl) continue;
+      // The cmsghdr never changes; msg_controllen (0 or the slot's size) says whether it is sent.
+      writePointer(this.words, header + MSG_CONTROL, controlAt + i * UDP_SEGMENT_CMSG_SPACE);
+      const slot = i * UDP_SEGMENT_CMSG_SPACE / 4;
+      controlWords[slot] = UDP_SEGMENT_CMSG_LEN; // cmsg_len, a size_t: high word stays 0
+      controlWords[slot + 2] = SOL_UDP;
+      controlWords[slot + 3] = UDP_SEGMENT;
     }
-    // These addresses stay valid: ArrayBuffer backing stores never move.
   }
 
   /** Points message `index`'s single iovec at `length` bytes at `address`. */
@@ -160,6 +216,34 @@ class MessageVector {
     writePointer(this.iovecWords, index * IOVEC_BYTES, address);
     this.iovecWords[index * IOVEC_WORDS + 2] = length;
     this.iovecWords[index * IOVEC_WORDS + 3] = 0;
+  }
+
+  /** The address message `index`'s iovec points at. */
+  bufferAddress(index: number): number {
+    const at = index * IOVEC_WORDS;
+    return this.iovecWords[at] + this.iovecWords[at + 1] * 0x1_0000_0000;
+  }
+
+  /** The length of message `index`'s iovec. */
+  bufferLength(index: number): number {
+    return this.iovecWords[index * IOVEC_WORDS + 2];
+  }
+
+  /** Makes message `index` segmented into `segmentBytes` datagrams, or (0) plain again. */
+  setSegment(index: number, segmentBytes: number): void {
+    if (segmentBytes === 0) {
+      this.words[index * HEADER_WORDS + CONTROLLEN_WORD] = 0;
+      return;
+    }
+    this.controlHalves[index * CONTROL_SLOT_HALVES + SEGMENT_VALUE_INDEX] = segmentBytes;
+    this.words[index * HEADER_WORDS + CONTROLLEN_WORD] = UDP_SEGMENT_CMSG_SPACE;
+  }
+
+  /** The segment size of message `index`, or 0 when it is a plain datagram. */
+  segment(index: number): number {
+    return this.words[index * HEADER_WORDS + CONTROLLEN_WORD] === 0
+      ? 0
+      : this.controlHalves[index * CONTROL_SLOT_HALVES + SEGMENT_VALUE_INDEX];
   }
 }
 
@@ -244,6 +328,11 @@ export class MmsgUdpSocket implements UdpSocket {
   readonly receiveBufferBytes: number;
   /** The kernel's send buffer size after the request. */
   readonly sendBufferBytes: number;
+  /**
+   * Whether the kernel accepted `UDP_SEGMENT` when the socket opened (false too when GSO was
+   * not asked for). See {@linkcode MmsgUdpSocket.gso} for whether it is still in use.
+   */
+  readonly gsoSupported: boolean;
 
   readonly #libc: Libc;
   readonly #fd: number;
@@ -263,6 +352,13 @@ export class MmsgUdpSocket implements UdpSocket {
   readonly #ipv6Sources = new Map<string, Deno.NetAddr>();
 
   readonly #send: MessageVector;
+  // Datagrams each queued message makes: 1, or its segment count.
+  readonly #segments = new Uint16Array(SEND_BATCH);
+  // Resends a refused segmented message's datagrams one by one.
+  readonly #fallback = new MessageVector(UDP_MAX_SEGMENTS);
+  #gso: boolean;
+  #gsoOffReason: string | undefined;
+  readonly #onGsoDisabled: ((reason: string) => void) | undefined;
   readonly #sendArena: Uint8Array;
   readonly #sendArenaAddress: number;
   // The server keeps one NetAddr per client until its endpoint moves, so this encodes each
@@ -270,14 +366,17 @@ export class MmsgUdpSocket implements UdpSocket {
   readonly #destinations = new WeakMap<Deno.NetAddr, Destination>();
   #queued = 0;
   #arenaUsed = 0;
-  // A bulk update (or each of its split datagrams) goes to every client as the same object:
-  // copied once per flush, pointed at many times. Payload → its offset in the arena.
-  readonly #copies = new Map<Uint8Array, number>();
+  // A bulk update (or each of its split datagrams, or the array of them) goes to every client
+  // as the same object: copied once per flush, pointed at many times. Payload → its offset in
+  // the arena; an array of datagrams that cannot be segmented → -1.
+  readonly #copies = new Map<Uint8Array | readonly Uint8Array[], number>();
 
   #received = 0;
   #truncated = 0;
   #receiveErrors = 0;
   #sent = 0;
+  #messagesSent = 0;
+  #segmentedMessagesSent = 0;
   #sendsDropped = 0;
 
   private constructor(
@@ -288,6 +387,7 @@ export class MmsgUdpSocket implements UdpSocket {
     onDatagram: DatagramHandler,
     slotBytes: number,
     buffers: { receive: number; send: number },
+    gso: { supported: boolean; offReason?: string; onDisabled?: (reason: string) => void },
   ) {
     this.#libc = libc;
     this.#fd = fd;
@@ -297,6 +397,10 @@ export class MmsgUdpSocket implements UdpSocket {
     this.#slotBytes = slotBytes;
     this.receiveBufferBytes = buffers.receive;
     this.sendBufferBytes = buffers.send;
+    this.gsoSupported = gso.supported;
+    this.#gso = gso.supported;
+    this.#gsoOffReason = gso.offReason;
+    this.#onGsoDisabled = gso.onDisabled;
     const errnoPointer = libc.symbols.__errno_location();
     if (errnoPointer === null) throw new MmsgUnavailableError("libc returned no errno location");
     this.#errno = new Deno.UnsafePointerView(errnoPointer);
@@ -308,7 +412,7 @@ export class MmsgUdpSocket implements UdpSocket {
       this.#receive.setBuffer(i, arenaAt + i * slotBytes, slotBytes);
     }
 
-    this.#send = new MessageVector(SEND_BATCH);
+    this.#send = new MessageVector(SEND_BATCH, true);
     const sendArena = new ArrayBuffer(SEND_ARENA_BYTES);
     this.#sendArena = new Uint8Array(sendArena);
     this.#sendArenaAddress = addressOf(sendArena);
@@ -359,6 +463,13 @@ export class MmsgUdpSocket implements UdpSocket {
       "maxDatagramBytes",
       65535,
     );
+    if (options.gso !== undefined && typeof options.gso !== "boolean") {
+      throw new TypeError(`gso must be true or false, got ${options.gso}`);
+    }
+    const onGsoDisabled = options.onGsoDisabled;
+    if (onGsoDisabled !== undefined && typeof onGsoDisabled !== "function") {
+      throw new TypeError("onGsoDisabled must be a function");
+    }
     const family = familyOf(hostname);
     const address = new Uint8Array(SOCKADDR_IN6_BYTES);
     const addressLength = encodeSockaddr(family, hostname, port, address);
@@ -409,7 +520,24 @@ export class MmsgUdpSocket implements UdpSocket {
         receive: getInt(SOL_SOCKET, SO_RCVBUF),
         send: getInt(SOL_SOCKET, SO_SNDBUF),
       };
-      return new MmsgUdpSocket(libc, fd, family, boundPort, onDatagram, slotBytes, buffers);
+      // Kernels before 4.18 ignore a UDP_SEGMENT control message and would send a whole
+      // series as one oversized datagram: only a socket option the kernel accepts proves
+      // support. The option itself is reset to 0 so that plain sends stay plain.
+      let gso: { supported: boolean; offReason?: string; onDisabled?: (reason: string) => void };
+      if (options.gso === false) {
+        gso = { supported: false, offReason: "turned off by the configuration" };
+      } else if (
+        setInt(SOL_UDP, UDP_SEGMENT, PROBE_SEGMENT_BYTES) && setInt(SOL_UDP, UDP_SEGMENT, 0)
+      ) {
+        gso = { supported: true, onDisabled: onGsoDisabled };
+      } else {
+        gso = {
+          supported: false,
+          offReason: `the kernel refused UDP_SEGMENT (${errnoName(errno())}; Linux 4.18+ has it)`,
+        };
+        setInt(SOL_UDP, UDP_SEGMENT, 0);
+      }
+      return new MmsgUdpSocket(libc, fd, family, boundPort, onDatagram, slotBytes, buffers, gso);
     } catch (error) {
       if (fd >= 0) c.close(fd);
       libc.close();
@@ -432,9 +560,32 @@ export class MmsgUdpSocket implements UdpSocket {
     return this.#receiveErrors;
   }
 
-  /** Datagrams the kernel accepted for sending. */
+  /**
+   * Datagrams the kernel accepted for sending, each segment of a segmented message counted:
+   * the datagrams that leave the machine.
+   */
   get datagramsSent(): number {
     return this.#sent;
+  }
+
+  /** Messages the kernel accepted (a segmented message counts once). */
+  get messagesSent(): number {
+    return this.#messagesSent;
+  }
+
+  /** Segmented (UDP GSO) messages the kernel accepted. */
+  get segmentedMessagesSent(): number {
+    return this.#segmentedMessagesSent;
+  }
+
+  /** Whether {@linkcode MmsgUdpSocket.sendDatagrams} currently segments (UDP GSO). */
+  get gso(): boolean {
+    return this.#gso;
+  }
+
+  /** Why GSO is off (not asked for, not supported, or refused while sending), if it is. */
+  get gsoOffReason(): string | undefined {
+    return this.#gsoOffReason;
   }
 
   /**
@@ -479,9 +630,88 @@ export class MmsgUdpSocket implements UdpSocket {
       this.#copies.set(data, offset);
       this.#arenaUsed += length;
     }
+    this.#queue(sockaddr, this.#sendArenaAddress + offset, length, 0, 1);
+  }
+
+  /**
+   * Queues `datagrams` for `to`: the receiver gets exactly these datagrams, in this order.
+   * With GSO on and a series the kernel can cut (every datagram the size of the first but
+   * the last, which may be shorter), they go as one segmented message per 64 datagrams and
+   * 65 507 bytes; otherwise one message each. Like {@linkcode MmsgUdpSocket.send}, the bytes
+   * are copied once per flush for the same array, which must not change before the flush.
+   */
+  sendDatagrams(datagrams: readonly Uint8Array[], to: Deno.NetAddr): void {
+    const count = datagrams.length;
+    if (count === 0 || this.#closed) return;
+    const segmentBytes = datagrams[0].byteLength;
+    const perMessage = Math.min(
+      UDP_MAX_SEGMENTS,
+      Math.floor(MAX_SEGMENTED_BYTES / Math.max(segmentBytes, 1)),
+    );
+    if (!this.#gso || count === 1 || perMessage < 2) return this.#sendEach(datagrams, to);
+    const sockaddr = this.#destination(to);
+    if (sockaddr === undefined) {
+      this.#sendsDropped += count;
+      return;
+    }
+    // Room for every message of this series, so that no flush comes between them.
+    if (this.#queued + Math.ceil(count / perMessage) > SEND_BATCH) this.flush();
+    const offset = this.#copies.get(datagrams) ?? this.#copySeries(datagrams, segmentBytes);
+    if (offset < 0) return this.#sendEach(datagrams, to);
+    const lastBytes = datagrams[count - 1].byteLength;
+    let address = this.#sendArenaAddress + offset;
+    for (let first = 0; first < count; first += perMessage) {
+      const segments = Math.min(perMessage, count - first);
+      // Segment size = the chunk size actually laid out, so the kernel cuts where we would.
+      const length = first + segments === count
+        ? (segments - 1) * segmentBytes + lastBytes
+        : segments * segmentBytes;
+      this.#queue(sockaddr, address, length, segments > 1 ? segmentBytes : 0, segments);
+      address += length;
+    }
+  }
+
+  #sendEach(datagrams: readonly Uint8Array[], to: Deno.NetAddr): void {
+    for (let i = 0; i < datagrams.length; i++) this.send(datagrams[i], to);
+  }
+
+  /** Copies a segmentable series into the arena, back to back; -1 if it is not one. */
+  #copySeries(datagrams: readonly Uint8Array[], segmentBytes: number): number {
+    const count = datagrams.length;
+    const lastBytes = datagrams[count - 1].byteLength;
+    let segmentable = segmentBytes > 0 && lastBytes > 0 && lastBytes <= segmentBytes;
+    for (let i = 1; i < count - 1 && segmentable; i++) {
+      segmentable = datagrams[i].byteLength === segmentBytes;
+    }
+    const total = (count - 1) * segmentBytes + lastBytes;
+    if (!segmentable || total > SEND_ARENA_BYTES) {
+      this.#copies.set(datagrams, -1);
+      return -1;
+    }
+    if (this.#arenaUsed + total > SEND_ARENA_BYTES) this.flush();
+    const offset = this.#arenaUsed;
+    let at = offset;
+    for (let i = 0; i < count; i++) {
+      this.#sendArena.set(datagrams[i], at);
+      at += datagrams[i].byteLength;
+    }
+    this.#arenaUsed = at;
+    this.#copies.set(datagrams, offset);
+    return offset;
+  }
+
+  #queue(
+    sockaddr: Uint8Array,
+    address: number,
+    length: number,
+    segmentBytes: number,
+    segments: number,
+  ): void {
     const index = this.#queued++;
     const messages = this.#send;
-    messages.setBuffer(index, this.#sendArenaAddress + offset, length);
+    messages.setBuffer(index, address, length);
+    messages.setSegment(index, segmentBytes);
+    this.#segments[index] = segments;
     messages.names.set(sockaddr, index * NAME_STRIDE);
     messages.words[index * HEADER_WORDS + NAMELEN_WORD] = sockaddr.length;
   }
@@ -489,32 +719,96 @@ export class MmsgUdpSocket implements UdpSocket {
   /**
    * Sends everything queued with as few `sendmmsg` calls as the kernel allows. A message the
    * kernel refuses on its own is skipped; when the send buffer is full the rest of the batch
-   * is dropped, since the next tick brings fresher data anyway.
+   * is dropped, since the next tick brings fresher data anyway. A segmented message refused
+   * with `EIO`, `EINVAL` or `EMSGSIZE` is resent one datagram at a time, and GSO is turned off.
    */
   flush(): void {
     const queued = this.#queued;
     this.#queued = 0;
+    // The arena's bytes stay where they are until the next send: nothing is queued meanwhile.
     this.#arenaUsed = 0;
     this.#copies.clear();
     if (queued === 0 || this.#closed) return;
     const sendmmsg = this.#libc.symbols.sendmmsg;
-    const base = this.#send.pointer;
+    const messages = this.#send;
+    const base = messages.pointer;
+    let refused = 0;
     let next = 0;
     while (next < queued) {
       const at = next === 0 ? base : Deno.UnsafePointer.offset(base, next * MMSGHDR_BYTES);
       const sent = sendmmsg(this.#fd, at, queued - next, 0);
       if (sent > 0) {
-        this.#sent += sent;
+        for (let i = next; i < next + sent; i++) {
+          const segments = this.#segments[i];
+          this.#sent += segments;
+          if (segments > 1) this.#segmentedMessagesSent++;
+        }
+        this.#messagesSent += sent;
         next += sent;
         continue;
       }
       const errno = this.#errno.getInt32(0);
       if (errno === EINTR) continue;
       if (errno === EAGAIN || errno === ENOBUFS || errno === EBADF) {
-        this.#sendsDropped += queued - next;
+        for (let i = next; i < queued; i++) this.#sendsDropped += this.#segments[i];
+        break;
+      }
+      // sendmmsg reports the error of the first unsent message: deal with just that one.
+      if (
+        messages.segment(next) !== 0 && (errno === EIO || errno === EINVAL || errno === EMSGSIZE)
+      ) {
+        if (refused === 0) refused = errno;
+        this.#resendOneByOne(next);
+      } else {
+        this.#sendsDropped += this.#segments[next];
+      }
+      next++;
+    }
+    if (refused !== 0 && this.#gso) {
+      this.#gso = false;
+      this.#gsoOffReason = `the kernel refused a segmented message (${errnoName(refused)})`;
+      // Called once the batch is done; the handler is meant to log, not to use this socket.
+      this.#onGsoDisabled?.(this.#gsoOffReason);
+    }
+  }
+
+  /** Sends the datagrams of queued segmented message `index` as messages of their own. */
+  #resendOneByOne(index: number): void {
+    const messages = this.#send;
+    const fallback = this.#fallback;
+    const segmentBytes = messages.segment(index);
+    const segments = this.#segments[index];
+    const nameLength = messages.words[index * HEADER_WORDS + NAMELEN_WORD];
+    const name = messages.names.subarray(index * NAME_STRIDE, index * NAME_STRIDE + nameLength);
+    let address = messages.bufferAddress(index);
+    let remaining = messages.bufferLength(index);
+    for (let i = 0; i < segments; i++) {
+      const length = Math.min(segmentBytes, remaining);
+      fallback.setBuffer(i, address, length);
+      fallback.names.set(name, i * NAME_STRIDE);
+      fallback.words[i * HEADER_WORDS + NAMELEN_WORD] = nameLength;
+      address += length;
+      remaining -= length;
+    }
+    const sendmmsg = this.#libc.symbols.sendmmsg;
+    let next = 0;
+    while (next < segments) {
+      const at = next === 0
+        ? fallback.pointer
+        : Deno.UnsafePointer.offset(fallback.pointer, next * MMSGHDR_BYTES);
+      const sent = sendmmsg(this.#fd, at, segments - next, 0);
+      if (sent > 0) {
+        this.#sent += sent;
+        this.#messagesSent += sent;
+        next += sent;
+        continue;
+      }
+      const errno = this.#errno.getInt32(0);
+      if (errno === EINTR) continue;
+      if (errno === EAGAIN || errno === ENOBUFS || errno === EBADF) {
+        this.#sendsDropped += segments - next;
         return;
       }
-      // sendmmsg reports the error of the first unsent message: skip just that one.
       this.#sendsDropped++;
       next++;
     }

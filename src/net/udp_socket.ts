@@ -14,6 +14,12 @@ export interface UdpSocket {
   /** Sends one datagram from the bound socket. `data` must stay unchanged until it is sent. */
   send(data: Uint8Array, to: Deno.NetAddr): void;
   /**
+   * Sends each of `datagrams` to `to` as a datagram of its own, in order: the receiver gets
+   * exactly what as many {@linkcode UdpSocket.send} calls would give it. A backend may hand
+   * them to the kernel in one go (UDP GSO). The buffers must stay unchanged until sent.
+   */
+  sendDatagrams(datagrams: readonly Uint8Array[], to: Deno.NetAddr): void;
+  /**
    * Handles every datagram already received; called right before each bulk update is built.
    * This backend handles datagrams as they arrive, so there is nothing left to do.
    */
@@ -107,6 +113,10 @@ export class DenoUdpSocket implements UdpSocket {
     }
     this.#sendsInFlight++;
     this.#socket.send(data, to).then(this.#sent, this.#sendFailed);
+  }
+
+  sendDatagrams(datagrams: readonly Uint8Array[], to: Deno.NetAddr): void {
+    for (let i = 0; i < datagrams.length; i++) this.send(datagrams[i], to);
   }
 
   readonly #sent = (): void => {

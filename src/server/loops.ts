@@ -138,7 +138,8 @@ function sendToGroup(host: LoopHost, group: Iterable<Client>, update: EncodedBul
     if (client.tcpOnly) {
       client.connection.sendSharedLatest(update.frame);
     } else {
-      for (const datagram of update.datagrams) host.udp.send(datagram, client.udp.address);
+      // One array for every client: the mmsg backend copies it once and segments it (GSO).
+      host.udp.sendDatagrams(update.datagrams, client.udp.address);
     }
   }
 }

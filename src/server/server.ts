@@ -22,7 +22,11 @@ import { acceptConnections, bindSockets } from "../net/listen.ts";
 import { normalizeIp, requireIp } from "../net/address.ts";
 import type { TcpConnection } from "../net/tcp_connection.ts";
 import type { UdpSocket } from "../net/udp_socket.ts";
-import { openUdpSocket } from "../net/udp_backend.ts";
+import {
+  type OpenedUdpSocket,
+  openUdpSocket,
+  type ResolvedUdpBackend,
+} from "../net/udp_backend.ts";
 import {
   type BulkScope,
   checkValue,
@@ -114,8 +118,13 @@ export interface GhostServerOptions {
   oneConnectionPerIp?: boolean;
   /** Tell refused/kicked players why in chat before closing. Default true. */
   explainRefusals?: boolean;
-  /** `"mmsg"` batches UDP system calls (Linux, `--allow-ffi`); falls back to `"portable"`. */
+  /**
+   * `"auto"` (default) batches UDP system calls where it can (Linux, `--allow-ffi`), else
+   * `"portable"`; `"mmsg"` asks for batching and warns when it falls back.
+   */
   udpBackend?: UdpBackendName;
+  /** With the batched backend, segment split updates in the kernel (UDP GSO). Default true. */
+  udpGso?: boolean;
   /** Largest bulk UPDATE datagram (larger ones are split); 0 for one datagram. Default 1200. */
   maxDatagramBytes?: number;
   /** `"same_map"` sends each client only the positions on its map. Default `"all"`. */
@@ -190,6 +199,7 @@ const OPTION_KEYS = {
   oneConnectionPerIp: "one_connection_per_ip",
   explainRefusals: "explain_refusals",
   udpBackend: "udp_backend",
+  udpGso: "udp_gso",
   maxDatagramBytes: "max_datagram_bytes",
   bulkScope: "bulk_scope",
 } as const satisfies Record<string, keyof Config["server"]>;
@@ -277,6 +287,12 @@ function countingUdp(inner: UdpSocket, traffic: TrafficCounters): UdpSocket {
     send(data, to) {
       traffic.countOut(data[0], data.length);
       inner.send(data, to);
+    },
+    sendDatagrams(datagrams, to) {
+      for (let i = 0; i < datagrams.length; i++) {
+        traffic.countOut(datagrams[i][0], datagrams[i].length);
+      }
+      inner.sendDatagrams(datagrams, to);
     },
     drain: () => inner.drain(),
     flush: () => inner.flush(),
@@ -410,11 +426,12 @@ export class GhostServer {
   #acceptLoop: Promise<void> = Promise.resolve();
   #tickers: Ticker[] = [];
   #port = 0;
-  #udpBackend: UdpBackendName | undefined;
   #startedAt: Date | undefined;
   #startedAtMs = 0;
   readonly #drops = new Map<DropReason, number>();
   #bulkTicker: Ticker | undefined;
+  #udpBackend: ResolvedUdpBackend | undefined;
+  #udpOpened: OpenedUdpSocket | undefined;
   readonly #relayHost: RelayHost;
   readonly #loopHost: LoopHost;
   /** Acceptance policies after the built-in rules, in registration order. */
@@ -516,7 +533,14 @@ export class GhostServer {
     const sockets = bindSockets(
       hostname,
       this.#options.port,
-      (address, port) => openUdpSocket(udpBackend, address, port, onDatagram),
+      (address, port) =>
+        openUdpSocket(udpBackend, address, port, onDatagram, {
+          gso: this.#options.udpGso,
+          onGsoDisabled: (reason) =>
+            log.warn("UDP GSO turned off ({reason}); split updates now go datagram by datagram", {
+              reason,
+            }),
+        }),
     );
     this.#state = "running";
     this.#startedAt = new Date();
@@ -525,6 +549,7 @@ export class GhostServer {
     this.#listener = sockets.tcp;
     this.#udp = countingUdp(sockets.udp.socket, traffic);
     this.#udpBackend = sockets.udp.backend;
+    this.#udpOpened = sockets.udp;
     if (sockets.udp.fallbackReason) {
       log.warn("UDP backend {wanted} unavailable ({reason}); using {backend}", {
         wanted: udpBackend,
@@ -557,11 +582,10 @@ export class GhostServer {
       new Ticker(this.#clock, SEND_DROP_REPORT_INTERVAL_MS, () => this.#reportDroppedSends()),
     ];
     for (const ticker of this.#tickers) ticker.start();
-    log.info("Server listening on {hostname}:{port} (TCP and UDP, UDP backend: {backend})", {
-      hostname,
-      port: this.#port,
-      backend: this.#udpBackend,
-    });
+    log.info(
+      "Server listening on {hostname}:{port} (TCP and UDP, UDP backend: {backend}; {reason})",
+      { hostname, port: this.#port, backend: this.#udpBackend, reason: sockets.udp.reason },
+    );
     this.#events.emit("listening", { hostname, port: this.#port });
     return { hostname, port: this.#port };
   }
@@ -606,9 +630,17 @@ export class GhostServer {
     return this.#state === "running";
   }
 
-  /** The UDP backend in use once started (after any fallback). */
-  get udpBackend(): UdpBackendName | undefined {
+  /** The UDP backend in use once started ("auto" resolved, after any fallback). */
+  get udpBackend(): Exclude<UdpBackendName, "auto"> | undefined {
     return this.#udpBackend;
+  }
+
+  /**
+   * Why that backend once started, and for "mmsg" whether UDP GSO is on now, e.g. `"auto:
+   * batched system calls work here (Linux, FFI allowed); UDP GSO on"`.
+   */
+  get udpBackendReason(): string | undefined {
+    return this.#udpOpened?.reason;
   }
 
   /** The bound port (useful with port 0); 0 before start. */
@@ -1109,7 +1141,7 @@ export class GhostServer {
     const recent = dropped - this.#droppedSendsReported;
     this.#droppedSendsReported = dropped;
     log.warn(
-      '{count} UDP datagrams could not be sent in the last {seconds} s ({clients} clients, {backend} UDP backend); if this grows with the number of players, the server cannot keep up: udp_backend = "mmsg" sends in batches (Linux) and max_datagram_bytes = 0 sends one datagram per player per tick',
+      '{count} UDP datagrams could not be sent in the last {seconds} s ({clients} clients, {backend} UDP backend); if this grows with the number of players, the server cannot keep up: udp_backend = "auto" or "mmsg" sends in batches (Linux, --allow-ffi) and max_datagram_bytes = 0 sends one datagram per player per tick',
       {
         count: recent,
         seconds: SEND_DROP_REPORT_INTERVAL_MS / 1000,

@@ -115,7 +115,7 @@ Deno.test("udp_backend and bulk_scope accept only their choices", () => {
   assert.equal(parseConfig('[server]\nbulk_scope = "same_map"\n').server.bulk_scope, "same_map");
   rejects(
     '[server]\nudp_backend = "fast"\n',
-    /udp_backend must be one of "portable", "mmsg", got "fast"/,
+    /udp_backend must be one of "auto", "portable", "mmsg", got "fast"/,
   );
   rejects(
     '[server]\nbulk_scope = "map"\n',

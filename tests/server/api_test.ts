@@ -175,6 +175,10 @@ Deno.test("options obey the limits of config.toml, with RangeError or TypeError"
   assert.throws(() => new GhostServer({ udpBackend: "fast" as "mmsg" }), RangeError);
   assert.throws(() => new GhostServer({ hostname: 5 as unknown as string }), TypeError);
   assert.throws(() => new GhostServer({ explainRefusals: "yes" as unknown as boolean }), TypeError);
+  assert.throws(
+    () => new GhostServer({ udpGso: "yes" as unknown as boolean }),
+    /udpGso must be true or false/,
+  );
   assert.throws(() => new GhostServer({ closeGraceMs: -1 }), RangeError);
   assert.throws(
     () => new GhostServer({ countdown: { delay: 99 } }),

@@ -1,6 +1,7 @@
 /**
  * Bulk UPDATE options: MTU-safe splitting (`max_datagram_bytes`), interest scope
- * (`bulk_scope`), and the batched UDP backend (`udp_backend = "mmsg"`).
+ * (`bulk_scope`), and the batched UDP backend (`udp_backend = "mmsg"`, chosen by "auto", with
+ * UDP GSO).
  */
 import assert from "node:assert/strict";
 import { Header, zeroDataGhost } from "../../src/protocol/mod.ts";
@@ -111,5 +112,41 @@ Deno.test("mmsg backend: datagrams are read right before the tick, so this tick 
     }
     t.clock.advance(1000);
     await bob.nextOf(Header.HEART_BEAT, "udp");
+  });
+});
+
+Deno.test({
+  name: "udp_backend = auto: batched with GSO on Linux; split updates arrive as the same datagrams",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    await withServer({ udpBackend: "auto", maxDatagramBytes: 96 }, async (t) => {
+      assert.equal(t.server.udpBackend, "mmsg");
+      assert.match(t.server.udpBackendReason ?? "", /^auto: .*; UDP GSO on$/);
+      const clients: SarClient[] = [];
+      for (let i = 0; i < 6; i++) clients.push(await t.connect(`P${i}`));
+      await t.connect("T", { tcpOnly: true });
+      for (const client of clients) client.clearInbox();
+      t.clock.advance(50);
+      for (const client of clients) {
+        await eventually(() => udpBulks(client).length === 3);
+        assert.deepEqual(udpBulks(client), [
+          { bytes: 96, ids: [1, 2, 3] },
+          { bytes: 96, ids: [4, 5, 6] },
+          { bytes: 38, ids: [7] },
+        ]);
+      }
+    });
+  },
+});
+
+Deno.test("udp_gso = false keeps the batched backend and says GSO is off", {
+  ignore: Deno.build.os !== "linux",
+}, async () => {
+  await withServer({ udpBackend: "mmsg", udpGso: false }, (t) => {
+    assert.equal(t.server.udpBackend, "mmsg");
+    assert.equal(
+      t.server.udpBackendReason,
+      "configured; UDP GSO off: turned off by the configuration",
+    );
   });
 });
