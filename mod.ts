@@ -60,6 +60,7 @@ export {
   type LogLevel,
   parseConfig,
   type ServerSection,
+  type StorageSection,
   UDP_BACKENDS,
   type UdpBackendName,
 } from "./src/config/mod.ts";
