@@ -76,6 +76,8 @@ export class AdminSocket {
   readonly #listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>;
   readonly #connections = new Set<Deno.UnixConn>();
   readonly #served = new Set<Promise<void>>();
+  /** The request each connection is answering, so close() lets it finish (`stop` answers). */
+  readonly #busy = new Map<Deno.UnixConn, Promise<void>>();
   readonly #acceptLoop: Promise<void>;
   #closed = false;
 
@@ -193,13 +195,21 @@ export class AdminSocket {
           continue;
         }
         const { line: text, complete } = (request ?? {}) as { line?: unknown; complete?: unknown };
-        if (typeof text === "string") {
-          await send(await session.line(text));
-        } else if (typeof complete === "string") {
-          const [completions, word] = completeLine(table, server, complete);
-          await send({ completions, word });
-        } else {
-          await send({ kind: "error", text: 'Expected {"line": "<command>"}' });
+        const answering = (async () => {
+          if (typeof text === "string") {
+            await send(await session.line(text));
+          } else if (typeof complete === "string") {
+            const [completions, word] = completeLine(table, server, complete);
+            await send({ completions, word });
+          } else {
+            await send({ kind: "error", text: 'Expected {"line": "<command>"}' });
+          }
+        })();
+        this.#busy.set(conn, answering);
+        try {
+          await answering;
+        } finally {
+          this.#busy.delete(conn);
         }
       }
       if (buffered.length > MAX_REQUEST_BYTES) {
@@ -209,18 +219,30 @@ export class AdminSocket {
     }
   }
 
-  /** Closes the socket and every connection, and removes the socket file. */
+  /**
+   * Closes the socket and every connection (after the answer being sent, such as the one to
+   * `stop`, or at most a second), and removes the socket file.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#listener.close();
-    for (const conn of this.#connections) {
+    await Promise.all([...this.#connections].map(async (conn) => {
+      const busy = this.#busy.get(conn);
+      if (busy) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          busy.catch(() => {}),
+          new Promise((resolve) => timer = setTimeout(resolve, 1000)),
+        ]);
+        clearTimeout(timer);
+      }
       try {
         conn.close();
       } catch {
         // Closed meanwhile.
       }
-    }
+    }));
     await this.#acceptLoop;
     await Promise.all([...this.#served]);
     await Deno.remove(this.path).catch(() => {});

@@ -60,8 +60,10 @@ export function completeLine(
   const words = line.trimStart().split(/\s+/);
   const current = words.pop() ?? "";
   const match = (candidates: Iterable<string>) => {
-    const lower = current.toLowerCase();
-    const hits = [...new Set(candidates)].filter((c) => c.toLowerCase().startsWith(lower));
+    // A quoted candidate ("Bob Smith") matches what was typed with or without its quote.
+    const bare = (word: string) => word.replace(/^"/, "").toLowerCase();
+    const typed = bare(current);
+    const hits = [...new Set(candidates)].filter((c) => bare(c).startsWith(typed));
     return [hits.sort(), current] as [string[], string];
   };
   if (words.length === 0) return match(table.commands().map((c) => c.name));

@@ -163,8 +163,8 @@ export async function main(args: string[]): Promise<number> {
   }
   try {
     if (words.length > 0) {
-      // The words as the shell split them, quoted back so the server's tokenizer sees them so.
-      const line = words.map((w) => /[\s"'\\]/.test(w) ? JSON.stringify(w) : w).join(" ");
+      // The words as one console line: `deno task console kick '"Bob Smith"'` keeps quotes.
+      const line = words.join(" ");
       const answer = await client.request({ line });
       if (text(answer)) console.log(text(answer).trimEnd());
       return "kind" in answer && answer.kind === "ok" ? 0 : 1;

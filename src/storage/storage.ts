@@ -174,6 +174,15 @@ export interface FinishRecord {
   finishTime: string;
 }
 
+/** What a history row is made of, before it is queued. */
+interface RecordFields {
+  client?: ClientInfo;
+  ip?: string;
+  map?: string;
+  actor?: Actor;
+  detail?: unknown;
+}
+
 interface Row {
   time: number;
   type: HistoryType;
@@ -382,16 +391,16 @@ export class Storage {
         db.prepare(
           "INSERT OR REPLACE INTO bans (ip, reason, banned_at, actor) VALUES (?, ?, ?, ?)",
         ).run(ip, message ?? null, now(), actor);
-        this.#record("ban", { ip, actor, detail: message ?? null });
+        this.#recordNow("ban", { ip, actor, detail: message ?? null });
       }),
       on("unban", ({ ip, actor }) => {
         db.prepare("DELETE FROM bans WHERE ip = ?").run(ip);
-        this.#record("unban", { ip, actor });
+        this.#recordNow("unban", { ip, actor });
       }),
       on("whitelistChange", (event) => {
         if (!("entry" in event)) {
           this.#setSetting("whitelist_enabled", event.action === "enable");
-          this.#record("whitelist", { actor: event.actor, detail: { action: event.action } });
+          this.#recordNow("whitelist", { actor: event.actor, detail: { action: event.action } });
           return;
         }
         const kind = "name" in event.entry ? "name" : "ip";
@@ -403,18 +412,18 @@ export class Storage {
         } else {
           db.prepare("DELETE FROM whitelist WHERE kind = ? AND value = ?").run(kind, value);
         }
-        this.#record("whitelist", {
+        this.#recordNow("whitelist", {
           actor: event.actor,
           detail: { action: event.action, [kind]: value },
         });
       }),
       on("acceptingChange", ({ players, spectators, cause, actor }) => {
         this.#setSetting("accepting", { players, spectators });
-        this.#record("accepting", { actor, detail: { players, spectators, cause } });
+        this.#recordNow("accepting", { actor, detail: { players, spectators, cause } });
       }),
       on("countdownSettingsChange", ({ settings, actor }) => {
         this.#setSetting("countdown", settings);
-        this.#record("countdown_settings", { actor, detail: settings });
+        this.#recordNow("countdown_settings", { actor, detail: settings });
       }),
       // History only: queued, written in batches.
       on("connect", ({ client }) => {
@@ -455,16 +464,13 @@ export class Storage {
       .run(key, JSON.stringify(value));
   }
 
-  #record(
-    type: HistoryType,
-    fields: {
-      client?: ClientInfo;
-      ip?: string;
-      map?: string;
-      actor?: Actor;
-      detail?: unknown;
-    },
-  ): void {
+  /** Records an admin action: queued behind earlier rows, then written with them at once. */
+  #recordNow(type: HistoryType, fields: RecordFields): void {
+    this.#record(type, fields);
+    this.#flushSafely();
+  }
+
+  #record(type: HistoryType, fields: RecordFields): void {
     if (this.#closed) return;
     if (this.#queue.length >= MAX_QUEUED_ROWS) {
       this.#droppedRows++;
