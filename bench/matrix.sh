@@ -15,13 +15,22 @@ for round in $(seq "$rounds"); do
     if [[ $setting == cpp=* ]]; then
       binary=${setting#cpp=}
       port=$(( 54000 + RANDOM % 1000 ))
-      sleep infinity | "$binary" "$port" "/tmp/ghost_log.$port" > /dev/null 2>&1 &
+      # Its console reads standard input and ends at EOF: feed it a FIFO held open by a
+      # sleep, and remember both pids, so that only the processes started here are stopped.
+      fifo=$(mktemp -u)
+      mkfifo "$fifo"
+      sleep infinity > "$fifo" &
+      holder=$!
+      "$binary" "$port" "/tmp/ghost_log.$port" < "$fifo" > /dev/null 2>&1 &
+      pid=$!
       sleep 1
-      pid=$(pgrep -f "$(basename "$binary") $port" | head -n 1)
       # shellcheck disable=SC2086
       line=$(deno task load -- $load --port "$port" --pid "$pid" 2> /dev/null | tail -n 1)
       kill -INT "$pid" 2> /dev/null
-      pkill -f "sleep infinity" 2> /dev/null
+      wait "$pid" 2> /dev/null
+      kill "$holder" 2> /dev/null
+      wait "$holder" 2> /dev/null
+      rm -f "$fifo"
       name=cpp
     else
       # shellcheck disable=SC2086
