@@ -180,10 +180,20 @@ async function main(): Promise<number> {
   let stopRequested = false;
   let stopped!: () => void;
   const done = new Promise<void>((resolve) => stopped = resolve);
+  // On a terminal, log lines go above the console's prompt (from the "listening" line on,
+  // which would otherwise arrive after the first prompt).
+  let adminConsole: AdminConsole | undefined;
+  const say = (text: string) => {
+    if (adminConsole) adminConsole.printAbove(text, process.stderr);
+    else writeStderr(text.endsWith("\n") ? text : `${text}\n`);
+  };
+  const interactive = invocation.console && Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+  let unrouteLogs = interactive ? routeConsoleLogs(say) : () => {};
   const requestStop = stopRequests(
     () => {
       stopRequested = true;
-      console.error("Stopping; press Ctrl+C again (after a second) to quit at once.");
+      adminConsole?.close(); // no prompt after this; a command still running finishes
+      say("Stopping; press Ctrl+C again (after a second) to quit at once.");
       if (server.running) server.stop().then(stopped);
     },
     () => Deno.exit(130), // a second, deliberate Ctrl+C means "now"
@@ -216,21 +226,18 @@ async function main(): Promise<number> {
         : `Commands: ${attach}. Stop with Ctrl+C.`,
     ].join("\n"),
   );
-  let adminConsole: AdminConsole | undefined;
-  let unrouteLogs = () => {};
   if (invocation.console && !stopRequested) {
-    adminConsole = new AdminConsole(server, commands, {
+    const opened = new AdminConsole(server, commands, {
       historyFile: join(dataDirectory, "console_history"),
       onInterrupt: requestStop,
     });
-    const terminal = adminConsole;
-    if (terminal.terminal) {
-      unrouteLogs = routeConsoleLogs((text) => terminal.printAbove(text, process.stderr));
-    }
-    terminal.closed.then(() => {
+    adminConsole = opened;
+    opened.closed.then(() => {
+      adminConsole = undefined;
       unrouteLogs();
+      unrouteLogs = () => {};
       if (server.running) {
-        console.error(
+        say(
           "Console input ended; the server keeps running (stop it with Ctrl+C, SIGTERM or: deno task console stop)",
         );
       }
@@ -245,6 +252,12 @@ async function main(): Promise<number> {
   storage.close();
   await dispose(); // flushes the sinks
   return 0;
+}
+
+/** Writes to standard error at once, so that it is ordered with the terminal console's output. */
+function writeStderr(text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  for (let at = 0; at < bytes.length;) at += Deno.stderr.writeSync(bytes.subarray(at));
 }
 
 if (import.meta.main) Deno.exit(await main());

@@ -68,6 +68,7 @@ export class AdminConsole {
   readonly #historyFile: string | undefined;
   #queue: Promise<void> = Promise.resolve();
   #open = true;
+  #running = false;
 
   /** Starts reading lines at once. */
   constructor(server: GhostServer, table: CommandTable, options: AdminConsoleOptions = {}) {
@@ -132,7 +133,8 @@ export class AdminConsole {
     readline.clearLine(this.#output, 0);
     readline.cursorTo(this.#output, 0);
     stream.write(line);
-    this.#rl.prompt(true);
+    // While a command runs there is no prompt: its answer comes first, then the prompt.
+    if (!this.#running) this.#rl.prompt(true);
   }
 
   /** Stops reading; commands already running finish. */
@@ -150,7 +152,8 @@ export class AdminConsole {
         // History is a convenience: a read-only data directory must not break the console.
       }
     }
-    const result = await this.#session.line(line);
+    this.#running = true;
+    const result = await this.#session.line(line).finally(() => this.#running = false);
     // On a terminal a question is the next prompt; from a pipe it is printed like an answer.
     if ((result.kind !== "question" || !this.#terminal) && result.text) {
       this.#output.write(`${result.text.trimEnd()}\n`);
