@@ -57,6 +57,7 @@ Deno.test("on a terminal, log lines never garble the line being typed", async ()
     await waitFor(/Connection: Typist[^]*> say half-typ/);
     const after = output.slice(before);
     // The log line starts on a cleared line, and the prompt with the typed text follows it.
+    // deno-lint-ignore no-control-regex -- the terminal's clear-line sequence
     assert.match(after, /\x1b\[2K\x1b\[1G[^\n]*Connection: Typist/);
     const plain = after.replace(ESCAPES, "");
     assert.match(plain, /^[^\n]*\[INF\][^\n]*Connection: Typist[^\n]*\r?\n> say half-typ/m);
