@@ -23,8 +23,10 @@ export const STORAGE_ACTOR: Actor = "storage";
 
 /** History rows waiting to be written; past this, new rows are counted and dropped. */
 const MAX_QUEUED_ROWS = 10_000;
-/** Rows written per batch, so one flush stays short even after a burst. */
-const MAX_ROWS_PER_FLUSH = 2_000;
+/** Rows written per batch, so one flush stays short (a few ms) even after a burst. */
+const MAX_ROWS_PER_FLUSH = 500;
+/** How soon the next batch follows when rows are still waiting. */
+const BACKLOG_FLUSH_MS = 100;
 /** Rows deleted per pruning step, for the same reason. */
 const PRUNE_BATCH_ROWS = 5_000;
 /** Longest chat or server message stored; SAR's chat is far shorter. */
@@ -296,8 +298,9 @@ export class Storage {
       if (mode.journal_mode !== "wal") {
         throw new Error(`the database refused WAL mode (${mode.journal_mode})`);
       }
-      // Admin changes are rare: make each one durable even across a power cut.
-      db.exec("PRAGMA synchronous = FULL");
+      // WAL with NORMAL: a commit survives a crash of the process (kill -9) without an fsync
+      // per history batch; admin changes are made FULL (see #durably), power cuts included.
+      db.exec("PRAGMA synchronous = NORMAL");
       migrate(db, path);
       const storage = new Storage(path, db, options);
       storage.#schedulePrune(0);
@@ -388,13 +391,15 @@ export class Storage {
     return [
       // Admin state: committed at once (each statement is its own transaction).
       on("ban", ({ ip, actor, message }) => {
-        db.prepare(
-          "INSERT OR REPLACE INTO bans (ip, reason, banned_at, actor) VALUES (?, ?, ?, ?)",
-        ).run(ip, message ?? null, now(), actor);
+        this.#durably(() =>
+          db.prepare(
+            "INSERT OR REPLACE INTO bans (ip, reason, banned_at, actor) VALUES (?, ?, ?, ?)",
+          ).run(ip, message ?? null, now(), actor)
+        );
         this.#recordNow("ban", { ip, actor, detail: message ?? null });
       }),
       on("unban", ({ ip, actor }) => {
-        db.prepare("DELETE FROM bans WHERE ip = ?").run(ip);
+        this.#durably(() => db.prepare("DELETE FROM bans WHERE ip = ?").run(ip));
         this.#recordNow("unban", { ip, actor });
       }),
       on("whitelistChange", (event) => {
@@ -405,13 +410,15 @@ export class Storage {
         }
         const kind = "name" in event.entry ? "name" : "ip";
         const value = "name" in event.entry ? event.entry.name : event.entry.ip;
-        if (event.action === "add") {
-          db.prepare(
-            "INSERT OR IGNORE INTO whitelist (kind, value, added_at, actor) VALUES (?, ?, ?, ?)",
-          ).run(kind, value, now(), event.actor);
-        } else {
-          db.prepare("DELETE FROM whitelist WHERE kind = ? AND value = ?").run(kind, value);
-        }
+        this.#durably(() => {
+          if (event.action === "add") {
+            db.prepare(
+              "INSERT OR IGNORE INTO whitelist (kind, value, added_at, actor) VALUES (?, ?, ?, ?)",
+            ).run(kind, value, now(), event.actor);
+          } else {
+            db.prepare("DELETE FROM whitelist WHERE kind = ? AND value = ?").run(kind, value);
+          }
+        });
         this.#recordNow("whitelist", {
           actor: event.actor,
           detail: { action: event.action, [kind]: value },
@@ -452,6 +459,16 @@ export class Storage {
     ];
   }
 
+  /** Runs an admin state write with a full fsync, so that it survives a power cut too. */
+  #durably(write: () => void): void {
+    this.#db.exec("PRAGMA synchronous = FULL");
+    try {
+      write();
+    } finally {
+      this.#db.exec("PRAGMA synchronous = NORMAL");
+    }
+  }
+
   #setting(key: string): unknown {
     const row = this.#db.prepare("SELECT value FROM settings WHERE key = ?").get(key) as
       | { value: string }
@@ -460,8 +477,10 @@ export class Storage {
   }
 
   #setSetting(key: string, value: unknown): void {
-    this.#db.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)")
-      .run(key, JSON.stringify(value));
+    this.#durably(() =>
+      this.#db.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)")
+        .run(key, JSON.stringify(value))
+    );
   }
 
   /** Records an admin action: queued behind earlier rows, then written with them at once. */
@@ -545,7 +564,7 @@ export class Storage {
       this.#flushTimer = this.#clock.setTimeout(() => {
         this.#flushTimer = undefined;
         this.#flushSafely();
-      }, this.#flushIntervalMs);
+      }, Math.min(BACKLOG_FLUSH_MS, this.#flushIntervalMs));
     }
     return batch.length;
   }
