@@ -1,5 +1,5 @@
 /**
- * `deno task console [--data DIR] [COMMAND…]`: attaches to a running server's admin socket.
+ * `deno task console [--data DIR | --config FILE] [COMMAND…]`: attaches to a running server's admin socket.
  * From a terminal it is an interactive console (prompt, history, Tab completion answered by
  * the server); from a pipe it runs each line as it arrives; with a command it runs that one
  * and exits 0 when it succeeded, 1 when the server refused it, 2 when no server answered.
@@ -8,11 +8,13 @@
  */
 import readline from "node:readline";
 import process from "node:process";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { ConfigError, defaultConfig, loadConfig } from "../config/mod.ts";
 import { Command, CommanderError } from "commander";
 import { ADMIN_SOCKET_NAME, type AdminAnswer } from "./admin_socket.ts";
 import { PROMPT } from "./session.ts";
 import { invocationDirectory } from "../cli/paths.ts";
+import { VERSION_TEXT } from "../cli/version.ts";
 
 /** A connection to an admin socket: one request, one answer, in order. */
 export class AdminClient {
@@ -127,15 +129,33 @@ async function piped(client: AdminClient): Promise<number> {
   return 0;
 }
 
+/** The data directory: `--data`, else that of `[storage] path` in the server's config. */
+async function dataDirectory(options: { data?: string; config?: string }): Promise<string> {
+  const base = invocationDirectory();
+  if (options.data !== undefined) return resolve(base, options.data);
+  let config = defaultConfig();
+  if (options.config !== undefined) config = await loadConfig(resolve(base, options.config));
+  else if (await Deno.stat(join(base, "config.toml")).catch(() => undefined)) {
+    config = await loadConfig(join(base, "config.toml"));
+  }
+  return dirname(resolve(base, config.storage.path));
+}
+
 /** Runs the remote console with `args`; resolves with the exit code. */
 export async function main(args: string[]): Promise<number> {
-  let options: { data?: string };
+  let options: { data?: string; config?: string };
   let words: string[];
   const program = new Command("deno task console")
     .description("Run admin commands on a running ghosting server through its admin socket")
-    .option("-d, --data <dir>", "the server's data directory (default: data)")
+    .option(
+      "-d, --data <dir>",
+      "the server's data directory (default: the directory of [storage] path in the config)",
+    )
+    .option("-c, --config <file>", "the server's config.toml (default: ./config.toml if present)")
     .argument("[command...]", "one command to run, e.g. status; without it, read commands")
-    .version("0.1.0")
+    .version(VERSION_TEXT)
+    // Words after the command are the command's own: `say -- hi` or `say -hi` reach the server.
+    .passThroughOptions()
     .exitOverride()
     .allowExcessArguments(false);
   try {
@@ -148,7 +168,14 @@ export async function main(args: string[]): Promise<number> {
     }
     throw error;
   }
-  const directory = resolve(invocationDirectory(), options.data ?? "data");
+  let directory: string;
+  try {
+    directory = await dataDirectory(options);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`error: ${error.message}`);
+    return 2;
+  }
   const path = join(directory, ADMIN_SOCKET_NAME);
   let client: AdminClient;
   try {

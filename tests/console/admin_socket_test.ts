@@ -173,3 +173,24 @@ Deno.test("a second server on the same data directory is refused; a stale socket
     await Deno.remove(data, { recursive: true });
   }
 });
+
+Deno.test("deno task console finds the data directory from the server's config.toml", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const config = `${dir}/server.toml`;
+    await Deno.writeTextFile(config, `[storage]\npath = "${dir}/state/ghosting.db"\n`);
+    const server = await ServerProcess.start({ task: "server", args: ["--config", config] });
+    try {
+      const status = await remoteConsole(["--config", config, "say", "-dash", "text"]);
+      assert.equal(status.code, 0, status.stderr);
+      assert.equal(status.stdout, "[server message] -dash text\n");
+      const bad = await remoteConsole(["--config", `${dir}/missing.toml`, "status"]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /missing\.toml: no such file/);
+    } finally {
+      await server.kill();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
