@@ -9,15 +9,17 @@ COPY mod.ts ./
 COPY src ./src
 COPY config.toml ./
 
+# Test-only packages leave the import map and the lock file, so that nothing fetches them.
+RUN DENO_DIR=/tmp/deno-remove deno remove fast-check yaml && rm -rf /tmp/deno-remove
+
 # Where the database, the admin socket and the log files live, owned by the user the server
 # runs as (mount volumes here to keep them; see docker-compose.yml).
 RUN mkdir -p /app/data /app/logs && chown deno:deno /app/data /app/logs
 USER deno
 
-# Cache exactly what the server and `deno task console` import, so the container starts without
-# network access. Test-only packages are dropped from the import map first, so they are not
-# fetched at all.
-RUN deno remove fast-check yaml && deno cache --frozen src/main.ts src/console/remote.ts
+# Cache exactly what the server and `deno task console` import, so that the container starts
+# without network access.
+RUN deno cache --frozen src/main.ts src/console/remote.ts
 
 # SAR connects over TCP and sends positions over UDP, on the same port.
 EXPOSE 53000/tcp 53000/udp
