@@ -79,7 +79,7 @@ async function readConfig(
 
 /**
  * Parses the command line and returns the configuration it selects, every relative path
- * resolved against the directory the command was run in; undefined for --help and --version.
+ * resolved against the directory the command was run in, or what to print instead.
  */
 export async function configFromArgs(
   args: string[],
@@ -164,9 +164,12 @@ async function main(): Promise<number> {
   storage.attach(server); // bans, whitelist, accept flags and countdown settings come back
   const commands = createCommandTable();
   for (const command of storageCommands(storage)) commands.register(command);
-  let admin: AdminSocket;
+  // The remote console's socket (Unix sockets: not on Windows, where only the local one runs).
+  let admin: AdminSocket | undefined;
   try {
-    admin = await AdminSocket.listen(join(dataDirectory, ADMIN_SOCKET_NAME), server, commands);
+    if (Deno.build.os !== "windows") {
+      admin = await AdminSocket.listen(join(dataDirectory, ADMIN_SOCKET_NAME), server, commands);
+    }
   } catch (error) {
     storage.close();
     if (error instanceof AdminSocketError) {
@@ -202,7 +205,7 @@ async function main(): Promise<number> {
   try {
     await server.start();
   } catch (error) {
-    await admin.close();
+    await admin?.close();
     storage.close();
     if (error instanceof ListenError) {
       console.error(`error: ${error.message}`);
@@ -248,7 +251,7 @@ async function main(): Promise<number> {
   stopListening();
   unrouteLogs();
   await adminConsole?.close();
-  await admin.close();
+  await admin?.close();
   storage.close();
   await dispose(); // flushes the sinks
   return 0;

@@ -5,11 +5,14 @@
  *
  * @module
  */
+import { getLogger } from "@logtape/logtape";
 import type { ArgSpec, Command } from "../admin/command.ts";
 import { CommandError } from "../admin/command_error.ts";
 import type { CommandTable } from "../admin/table.ts";
 import type { Actor } from "../server/events.ts";
 import type { GhostServer } from "../server/server.ts";
+
+const log = getLogger(["ghosting", "console"]);
 
 /** The prompt when no question is pending. */
 export const PROMPT = "> ";
@@ -83,6 +86,8 @@ export class CommandSession {
     } catch (error) {
       this.#pending = undefined;
       if (error instanceof CommandError) return { kind: "error", text: error.message };
+      // Not the operator's fault: a bug, logged with its stack for a report.
+      log.error("Command {line} failed: {error}", { line, error });
       return { kind: "error", text: `Command failed: ${(error as Error)?.message ?? error}` };
     }
   }
