@@ -500,9 +500,10 @@ export class Storage {
       time: this.#now(),
       type,
       playerId: client?.id ?? null,
-      playerName: client?.name ?? null,
+      // Names and maps come from players: bounded like chat.
+      playerName: client ? clip(client.name) : null,
       ip: client?.ip ?? fields.ip ?? null,
-      map: fields.map ?? (client?.map || null),
+      map: fields.map !== undefined ? clip(fields.map) : client?.map ? clip(client.map) : null,
       actor: fields.actor ?? null,
       detail: fields.detail === undefined || fields.detail === null
         ? null
@@ -513,6 +514,15 @@ export class Storage {
         this.#flushTimer = undefined;
         this.#flushSafely();
       }, this.#flushIntervalMs);
+    }
+  }
+
+  /** Writes every queued row (before a query, so that its answer is current). */
+  #flushAll(): void {
+    try {
+      while (this.#queue.length > 0) this.flush();
+    } catch (error) {
+      log.error("Writing history to {path} failed: {error}", { path: this.path, error });
     }
   }
 
@@ -637,7 +647,7 @@ export class Storage {
       where.push("time >= ?");
       params.push(since);
     }
-    this.#flushSafely();
+    this.#flushAll();
     const sql = `SELECT * FROM history ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
       ORDER BY id DESC LIMIT ? OFFSET ?`;
     return this.#db.prepare(sql).all(...params, limit, offset).map((row) => {
@@ -676,7 +686,7 @@ export class Storage {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw new RangeError(`limit must be from 1 to 1000, got ${limit}`);
     }
-    this.#flushSafely();
+    this.#flushAll();
     const rows = map === undefined
       ? this.#db.prepare(
         "SELECT * FROM history WHERE type = 'finish' ORDER BY id DESC LIMIT ?",
