@@ -171,7 +171,7 @@ async function main(): Promise<number> {
       admin = await AdminSocket.listen(join(dataDirectory, ADMIN_SOCKET_NAME), server, commands);
     }
   } catch (error) {
-    storage.close();
+    await storage.close();
     if (error instanceof AdminSocketError) {
       console.error(`error: ${error.message}`);
       return 1;
@@ -206,7 +206,7 @@ async function main(): Promise<number> {
     await server.start();
   } catch (error) {
     await admin?.close();
-    storage.close();
+    await storage.close();
     if (error instanceof ListenError) {
       console.error(`error: ${error.message}`);
       return 1;
@@ -252,7 +252,7 @@ async function main(): Promise<number> {
   unrouteLogs();
   await adminConsole?.close();
   await admin?.close();
-  storage.close();
+  await storage.close();
   await dispose(); // flushes the sinks
   return 0;
 }

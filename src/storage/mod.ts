@@ -21,7 +21,7 @@
  * console.log(storage.history({ limit: 10, type: ["connect", "disconnect"] }));
  * console.log((await table.execute("finishes sp_a1_intro1", { server, actor: "console" })).text);
  * await server.stop();
- * storage.close();
+ * await storage.close();
  * ```
  *
  * @module

@@ -17,7 +17,7 @@ import {
   storageCommands,
   StorageError,
 } from "../../src/storage/mod.ts";
-import { withServer } from "../helpers/harness.ts";
+import { eventually, withServer } from "../helpers/harness.ts";
 
 async function withTempDir(body: (dir: string) => void | Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
@@ -59,7 +59,7 @@ Deno.test("bans, whitelist, accept flags and countdown settings survive a restar
       ]
     ) await table.execute(line, { server, actor: "console" });
     await server.stop();
-    first.close();
+    await first.close();
 
     const second = Storage.open(path);
     const restarted = new GhostServer({ hostname: "127.0.0.1", port: 0 });
@@ -82,7 +82,7 @@ Deno.test("bans, whitelist, accept flags and countdown settings survive a restar
       assert.equal(ban.actor, "console");
       assert.ok(Math.abs(Date.parse(ban.time) - Date.now()) < 60_000);
     } finally {
-      second.close();
+      await second.close();
     }
   });
 });
@@ -98,7 +98,7 @@ Deno.test("a restored ban and whitelist refuse real clients; a countdown's refus
       await griefer.closed;
       t.server.startCountdown({ delay: 0 }, "console");
     });
-    first.close();
+    await first.close();
     const second = Storage.open(path);
     try {
       assert.equal(second.bans()[0].reason, "griefing");
@@ -114,7 +114,7 @@ Deno.test("a restored ban and whitelist refuse real clients; a countdown's refus
         assert.ok(ok.id > 0);
       });
     } finally {
-      second.close();
+      await second.close();
     }
   });
 });
@@ -183,13 +183,13 @@ Deno.test("history records what real clients and admins did; history and finishe
         );
       });
     } finally {
-      storage.close();
+      await storage.close();
     }
   });
 });
 
 Deno.test("history query arguments are checked", async () => {
-  await withTempDir((dir) => {
+  await withTempDir(async (dir) => {
     const storage = Storage.open(`${dir}/ghosting.db`);
     try {
       assert.throws(() => storage.history({ limit: 0 }), RangeError);
@@ -199,13 +199,13 @@ Deno.test("history query arguments are checked", async () => {
       // deno-lint-ignore no-explicit-any -- an unknown type, as an HTTP query could send
       assert.throws(() => storage.history({ type: "nope" as any }), /Unknown history type "nope"/);
     } finally {
-      storage.close();
+      await storage.close();
     }
   });
 });
 
 Deno.test("history is written in batches by a timer, not on the event", async () => {
-  await withTempDir((dir) => {
+  await withTempDir(async (dir) => {
     const clock = new ManualClock();
     const path = `${dir}/ghosting.db`;
     const storage = Storage.open(path, { clock, flushIntervalMs: 1000 });
@@ -221,13 +221,13 @@ Deno.test("history is written in batches by a timer, not on the event", async ()
       assert.equal(count(), 5);
     } finally {
       reader.close();
-      storage.close();
+      await storage.close();
     }
   });
 });
 
 Deno.test("history older than history_days is pruned in the background", async () => {
-  await withTempDir((dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/ghosting.db`;
     let now = Date.parse("2026-01-01T00:00:00Z");
     const clock = new ManualClock();
@@ -249,13 +249,13 @@ Deno.test("history older than history_days is pruned in the background", async (
       clock.advance(60_000); // the background pruning round
       assert.deepEqual(storage.history().map((entry) => entry.detail), ["new"]);
     } finally {
-      storage.close();
+      await storage.close();
     }
   });
 });
 
 Deno.test("an older database is migrated, keeping its data", async () => {
-  await withTempDir((dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/ghosting.db`;
     const old = new DatabaseSync(path);
     old.exec(MIGRATIONS[0].sql);
@@ -272,7 +272,7 @@ Deno.test("an older database is migrated, keeping its data", async () => {
       server.sendMessage("history works", "console");
       assert.equal(storage.history()[0].detail, "history works");
     } finally {
-      storage.close();
+      await storage.close();
     }
   });
 });
@@ -312,7 +312,7 @@ Deno.test("a database from a newer version, a corrupt file or an unusable path s
 });
 
 Deno.test("history rows are bounded: long chat is clipped when stored", async () => {
-  await withTempDir((dir) => {
+  await withTempDir(async (dir) => {
     const storage = Storage.open(`${dir}/ghosting.db`);
     try {
       const server = new GhostServer({ hostname: "127.0.0.1", port: 0 });
@@ -322,7 +322,34 @@ Deno.test("history rows are bounded: long chat is clipped when stored", async ()
       assert.equal(stored.length, 513);
       assert.ok(stored.endsWith("…"));
     } finally {
-      storage.close();
+      await storage.close();
     }
+  });
+});
+
+Deno.test("checkpoints run in the worker, not in the server thread's commits", async () => {
+  await withTempDir(async (dir) => {
+    const clock = new ManualClock();
+    const path = `${dir}/ghosting.db`;
+    const storage = Storage.open(path, { clock });
+    try {
+      const server = new GhostServer({ hostname: "127.0.0.1", port: 0 });
+      storage.attach(server);
+      // Far more than SQLite's automatic checkpoint threshold (1000 pages, 4 MiB).
+      for (let i = 0; i < 30_000; i++) {
+        server.sendMessage(`${i} ${"x".repeat(200)}`, "console");
+        if (i % 5000 === 4999) { while (storage.flush() > 0); }
+      }
+      const size = () => Deno.statSync(path).size;
+      assert.ok(Deno.statSync(`${path}-wal`).size > 4 * 1024 * 1024);
+      assert.ok(size() < 256 * 1024, `the server's commits checkpointed: ${size()} bytes`);
+      clock.advance(10_000); // the worker's turn
+      await eventually(() => size() > 4 * 1024 * 1024, 10_000);
+      assert.equal(storage.history({ limit: 1 })[0].detail, `29999 ${"x".repeat(200)}`);
+    } finally {
+      await storage.close();
+    }
+    const wal = await Deno.stat(`${path}-wal`).catch(() => undefined);
+    assert.ok(!wal || wal.size === 0, "close leaves no log behind");
   });
 });
