@@ -177,3 +177,37 @@ Deno.test("unquoted text in config.toml gets a hint; unusable log or database pa
     );
   });
 });
+
+Deno.test("deno task client --host ::1 reaches a server listening on ::, with no other flag", async () => {
+  const { GhostServer } = await import("../src/server/mod.ts");
+  const server = new GhostServer({ hostname: "::", port: 0 });
+  await server.start();
+  try {
+    const joined = server.once("connect");
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        ...taskArgs("client"),
+        "--name",
+        "Six",
+        "--host",
+        "::1",
+        "--port",
+        String(server.port),
+      ],
+      cwd: ROOT_PATH,
+      stdin: "piped",
+      stdout: "null",
+      stderr: "null",
+      signal: AbortSignal.timeout(20000),
+    }).spawn();
+    const { client } = await joined;
+    assert.equal(client.name, "Six");
+    assert.equal(client.ip, "::1");
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode("/quit\n"));
+    await writer.close();
+    assert.equal((await child.status).code, 0);
+  } finally {
+    await server.stop();
+  }
+});
