@@ -26,7 +26,7 @@ EXPOSE 53000/tcp 53000/udp
 VOLUME ["/app/data", "/app/logs"]
 
 # Asks the running server through its admin socket, not only whether the process exists.
-HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 CMD ["deno", "task", "console", "--data", "/app/data", "status"]
+HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 CMD ["deno", "task", "console", "--config", "/app/config.toml", "status"]
 
 # `deno task start`'s command: the server with its console on standard input (docker attach).
 # A 1 MiB young generation keeps a 400-player server under 100 MB of RSS (BENCHMARKS.md).

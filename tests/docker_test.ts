@@ -94,7 +94,8 @@ Deno.test("Dockerfile: data/ and logs/ exist and belong to the server's user; po
   assert.equal(one("EXPOSE").text, "53000/tcp 53000/udp");
   const health = one("HEALTHCHECK").text;
   const command = execForm(health);
-  assert.deepEqual(command, ["deno", "task", "console", "--data", "/app/data", "status"]);
+  // The same config as the server, so a changed [storage] path is followed.
+  assert.deepEqual(command, ["deno", "task", "console", "--config", "/app/config.toml", "status"]);
   assert.ok(denoJson.tasks.console.includes("src/console/remote.ts"));
   const cmd = execForm(one("CMD").text);
   assert.ok(cmd.includes("src/main.ts"));
