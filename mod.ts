@@ -85,6 +85,7 @@ export {
   parseConfig,
   type PluginsSection,
   type ServerSection,
+  type StorageSection,
   UDP_BACKENDS,
   type UdpBackendName,
 } from "./src/config/mod.ts";

@@ -1,10 +1,11 @@
 /**
- * `deno task server` / `deno task start`: runs a ghost server from `config.toml` and the
- * command line.
+ * `deno task start` (server and console) / `deno task server` (server only): runs a ghost
+ * server from `config.toml` and the command line, with its state in the data directory.
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import process from "node:process";
 import { dispose } from "@logtape/logtape";
 import {
   checkValue,
@@ -17,38 +18,79 @@ import {
 import { ListenError } from "./net/listen.ts";
 import { setupLogging } from "./logging/setup.ts";
 import { GhostServer, optionsFromConfig } from "./server/server.ts";
+
+import { dirname, join, resolve } from "node:path";
 import { createCommandTable } from "./admin/mod.ts";
+import { invocationDirectory } from "./cli/paths.ts";
+import { listenForStopSignals, stopRequests } from "./cli/signals.ts";
+import { connectHints, settingsLines, stateLine } from "./cli/summary.ts";
+import { VERSION_TEXT } from "./cli/version.ts";
+import { ADMIN_SOCKET_NAME, AdminSocket, AdminSocketError } from "./console/admin_socket.ts";
+import { AdminConsole } from "./console/console.ts";
+import { routeConsoleLogs } from "./logging/setup.ts";
+import { Storage, storageCommands, StorageError } from "./storage/mod.ts";
 import { startPlugins } from "./plugins/mod.ts";
 import { startHttp } from "./http/mod.ts";
 
-const USAGE = `Usage: deno task server [--config FILE] [--port PORT] [--hostname ADDRESS]
-                         [--plugin FILE-OR-SPECIFIER]...
+const USAGE = `Usage: deno task start|server [--config FILE] [--port PORT] [--hostname ADDRESS]
+                              [--data DIR] [--no-console] [--plugin MODULE]...
 
   -c, --config FILE      configuration file (default: ./config.toml if present,
                          otherwise the built-in defaults)
   -p, --port PORT        TCP and UDP port, overrides [server] port (0: any free port)
       --hostname ADDRESS address to listen on, overrides [server] hostname
+  -d, --data DIR         data directory: the database (DIR/ghosting.db), the admin
+                         socket (DIR/admin.sock) and the console history; overrides
+                         [storage] path (default: the directory of [storage] path)
+      --no-console       do not read commands from standard input (deno task server)
       --plugin MODULE    load a plugin (a file, npm: or jsr: specifier); repeatable,
                          adds to [plugins] load
-  -h, --help             show this help`;
+  -h, --help             show this help
+  -v, --version          show the version
+
+Relative paths, on the command line and in the configuration, are relative to the
+directory the command was run in. Flags override config.toml, which overrides defaults.
+Attach to a running server with: deno task console [--data DIR]`;
 
 /** Thrown for a bad command line; main prints it with the usage. */
 class UsageError extends Error {}
 
-async function readConfig(path: string | undefined): Promise<{ config: Config; source: string }> {
-  if (path !== undefined) return { config: await loadConfig(path), source: path };
+/** What the command line selects. */
+export interface Invocation {
+  config: Config;
+  /** Where the configuration came from, for the start-up summary. */
+  source: string;
+  /** Whether to read commands from standard input. */
+  console: boolean;
+  /** Plugins named with --plugin, resolved against the invocation directory. */
+  plugins: string[];
+}
+
+async function readConfig(
+  base: string,
+  path: string | undefined,
+): Promise<{ config: Config; source: string }> {
+  if (path !== undefined) {
+    const absolute = resolve(base, path);
+    return { config: await loadConfig(absolute), source: absolute };
+  }
+  const local = join(base, "config.toml");
   try {
-    await Deno.stat("config.toml");
+    await Deno.stat(local);
   } catch {
     return { config: defaultConfig(), source: "the built-in defaults" };
   }
-  return { config: await loadConfig("config.toml"), source: "config.toml" };
+  return { config: await loadConfig(local), source: local };
 }
 
-/** Parses the command line and returns the configuration it selects. */
+/**
+ * Parses the command line and returns the configuration it selects, every relative path
+ * resolved against the directory the command was run in, or what to print instead.
+ */
 export async function configFromArgs(
   args: string[],
-): Promise<{ config: Config; source: string; plugins: string[] } | undefined> {
+  base: string = invocationDirectory(),
+): Promise<Invocation | "help" | "version"> {
   let values;
   try {
     values = parseArgs({
@@ -57,8 +99,11 @@ export async function configFromArgs(
         config: { type: "string", short: "c" },
         port: { type: "string", short: "p" },
         hostname: { type: "string" },
+        data: { type: "string", short: "d" },
+        "no-console": { type: "boolean" },
         plugin: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
       },
       strict: true,
       allowPositionals: false,
@@ -66,22 +111,33 @@ export async function configFromArgs(
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  if (values.help) return undefined;
-  const loaded = await readConfig(values.config);
+  if (values.help) return "help";
+  if (values.version) return "version";
+  const loaded = await readConfig(base, values.config);
+  const { config } = loaded;
   if (values.port !== undefined) {
     const port = /^\d+$/.test(values.port) ? Number(values.port) : values.port;
     const problem = checkValue(fieldSpec("server", "port")!, port);
     if (problem) throw new UsageError(`--port ${problem}`);
-    loaded.config.server.port = port as number;
+    config.server.port = port as number;
   }
-  if (values.hostname !== undefined) loaded.config.server.hostname = values.hostname;
-  return { ...loaded, plugins: values.plugin ?? [] };
+  if (values.hostname !== undefined) config.server.hostname = values.hostname;
+  if (values.data !== undefined) {
+    if (values.data.trim() === "") throw new UsageError("--data needs a directory");
+    config.storage.path = join(values.data, "ghosting.db");
+  }
+  config.storage.path = resolve(base, config.storage.path);
+  config.logging.filename = resolve(base, config.logging.filename);
+  const plugins = (values.plugin ?? []).map((specifier) =>
+    /^(npm|jsr|https?|file):/.test(specifier) ? specifier : resolve(base, specifier)
+  );
+  return { config, source: loaded.source, console: !values["no-console"], plugins };
 }
 
 async function main(): Promise<number> {
-  let loaded;
+  let invocation;
   try {
-    loaded = await configFromArgs(Deno.args);
+    invocation = await configFromArgs(Deno.args);
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`error: ${error.message}\n\n${USAGE}`);
@@ -93,38 +149,76 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  if (!loaded) {
+  if (invocation === "help") {
     console.log(USAGE);
     return 0;
   }
-  const { config, source } = loaded;
-  await setupLogging(config.logging);
+  if (invocation === "version") {
+    console.log(VERSION_TEXT);
+    return 0;
+  }
+  const { config, source } = invocation;
+  let storage: Storage;
+  try {
+    await setupLogging(config.logging);
+    storage = Storage.open(config.storage.path, { historyDays: config.storage.history_days });
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof StorageError) {
+      console.error(`error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  const dataDirectory = dirname(config.storage.path);
   const server = new GhostServer(optionsFromConfig(config));
+  storage.attach(server); // bans, whitelist, accept flags and countdown settings come back
   const commands = createCommandTable();
+  for (const command of storageCommands(storage)) commands.register(command);
   const configFile = source === "the built-in defaults" ? undefined : source;
-  await startPlugins(server, config, { table: commands, extra: loaded.plugins, configFile });
+  await startPlugins(server, config, { table: commands, extra: invocation.plugins, configFile });
+  // The remote console's socket (Unix sockets: not on Windows, where only the local one runs).
+  let admin: AdminSocket | undefined;
+  try {
+    if (Deno.build.os !== "windows") {
+      admin = await AdminSocket.listen(join(dataDirectory, ADMIN_SOCKET_NAME), server, commands);
+    }
+  } catch (error) {
+    await storage.close();
+    if (error instanceof AdminSocketError) {
+      console.error(`error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
   // Listen for signals before the server starts, so that one arriving right after the
   // "listening" line still stops it gracefully instead of killing the process.
   let stopRequested = false;
   let stopped!: () => void;
   const done = new Promise<void>((resolve) => stopped = resolve);
-  const stop = () => {
-    // A second Ctrl+C means "now": skip the graceful goodbyes.
-    if (stopRequested) Deno.exit(130);
-    stopRequested = true;
-    console.error("Stopping; press Ctrl+C again to quit at once.");
-    if (server.running) server.stop().then(stopped);
+  // On a terminal, log lines go above the console's prompt (from the "listening" line on,
+  // which would otherwise arrive after the first prompt).
+  let adminConsole: AdminConsole | undefined;
+  const say = (text: string) => {
+    if (adminConsole) adminConsole.printAbove(text, process.stderr);
+    else writeStderr(text.endsWith("\n") ? text : `${text}\n`);
   };
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    try {
-      Deno.addSignalListener(signal, stop);
-    } catch {
-      // SIGTERM does not exist on Windows.
-    }
-  }
+  const interactive = invocation.console && Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+  let unrouteLogs = interactive ? routeConsoleLogs(say) : () => {};
+  const requestStop = stopRequests(
+    () => {
+      stopRequested = true;
+      adminConsole?.close(); // no prompt after this; a command still running finishes
+      say("Stopping; press Ctrl+C again (after a second) to quit at once.");
+      if (server.running) server.stop().then(stopped);
+    },
+    () => Deno.exit(130), // a second, deliberate Ctrl+C means "now"
+  );
+  const stopListening = listenForStopSignals(requestStop);
   try {
     await server.start();
   } catch (error) {
+    await admin?.close();
+    await storage.close();
     if (error instanceof ListenError) {
       console.error(`error: ${error.message}`);
       return 1;
@@ -132,7 +226,7 @@ async function main(): Promise<number> {
     throw error;
   }
   try {
-    await startHttp(server, config, commands);
+    await startHttp(server, config, commands, { version: VERSION_TEXT });
   } catch (error) {
     console.error(
       `error: [http] cannot listen on ${config.http.hostname}:${config.http.port}: ${
@@ -140,15 +234,58 @@ async function main(): Promise<number> {
       }`,
     );
     await server.stop();
+    await admin?.close();
+    await storage.close();
     return 1;
   }
   // An admin `stop` (console, API, plugin) stops the server without a signal: exit then too.
   server.once("stop").then(stopped);
-  console.error(`Configuration: ${source}. Stop with Ctrl+C.`);
+  const attach = dataDirectory === resolve(invocationDirectory(), "data")
+    ? "deno task console"
+    : `deno task console --data ${dataDirectory}`;
+  console.error(
+    [
+      `${VERSION_TEXT}; configuration: ${source}; data: ${dataDirectory}`,
+      ...settingsLines(config),
+      stateLine(server.status()),
+      ...connectHints(config.server.hostname, server.port),
+      invocation.console
+        ? `Commands: type 'help' here, or attach from another terminal with: ${attach}`
+        : `Commands: ${attach}. Stop with Ctrl+C.`,
+    ].join("\n"),
+  );
+  if (invocation.console && !stopRequested) {
+    const opened = new AdminConsole(server, commands, {
+      historyFile: join(dataDirectory, "console_history"),
+      onInterrupt: requestStop,
+    });
+    adminConsole = opened;
+    opened.closed.then(() => {
+      adminConsole = undefined;
+      unrouteLogs();
+      unrouteLogs = () => {};
+      if (server.running) {
+        say(
+          "Console input ended; the server keeps running (stop it with Ctrl+C, SIGTERM or: deno task console stop)",
+        );
+      }
+    });
+  }
   if (stopRequested) server.stop().then(stopped); // the signal came while starting
   await done;
+  stopListening();
+  unrouteLogs();
+  await adminConsole?.close();
+  await admin?.close();
+  await storage.close();
   await dispose(); // flushes the sinks
   return 0;
+}
+
+/** Writes to standard error at once, so that it is ordered with the terminal console's output. */
+function writeStderr(text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  for (let at = 0; at < bytes.length;) at += Deno.stderr.writeSync(bytes.subarray(at));
 }
 
 if (import.meta.main) Deno.exit(await main());

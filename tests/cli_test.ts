@@ -1,5 +1,6 @@
 /** The server's command line, run as users run it (`deno task server …`). */
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
 
 const root = new URL("../", import.meta.url);
 
@@ -9,25 +10,34 @@ interface Finished {
   stderr: string;
 }
 
+/** Runs src/main.ts with its own temporary data directory (never the repository's data/). */
 async function runMain(args: string[], timeoutMs = 20000): Promise<Finished> {
-  const command = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "src/main.ts",
-      ...args,
-    ],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const { code, stdout, stderr } = await command.output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+  const data = await Deno.makeTempDir();
+  try {
+    const command = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "src/main.ts",
+        "--data",
+        data,
+        ...args,
+      ],
+      cwd: root,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const { code, stdout, stderr } = await command.output();
+    const decoder = new TextDecoder();
+    return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+  } finally {
+    await Deno.remove(data, { recursive: true });
+  }
 }
 
 async function withConfigFile(text: string, body: (path: string) => Promise<void>): Promise<void> {
@@ -71,7 +81,7 @@ Deno.test("a bad --port or an unknown flag exits 2 with the usage", async () => 
   const port = await runMain(["--port", "70000"]);
   assert.equal(port.code, 2);
   assert.match(port.stderr, /--port must be from 0 to 65535, got 70000/);
-  assert.match(port.stderr, /Usage: deno task server/);
+  assert.match(port.stderr, /Usage: deno task start\|server/);
   const word = await runMain(["--port", "lots"]);
   assert.match(word.stderr, /--port must be an integer from 0 to 65535, got "lots"/);
   const flag = await runMain(["--prot", "1"]);
@@ -106,7 +116,7 @@ Deno.test("deno task server passes its arguments to the server", async () => {
     signal: AbortSignal.timeout(20000),
   }).output();
   assert.equal(code, 0);
-  assert.match(new TextDecoder().decode(stdout), /Usage: deno task server/);
+  assert.match(new TextDecoder().decode(stdout), /Usage: deno task start\|server/);
 });
 
 /** A server started from the command line, on 127.0.0.1 and a free port. */
@@ -118,8 +128,9 @@ interface RunningServer {
 
 /** Runs `deno <args> --hostname 127.0.0.1 --port 0` and waits until it listens. */
 async function startServer(args: string[]): Promise<RunningServer> {
+  const data = await Deno.makeTempDir();
   const child = new Deno.Command(Deno.execPath(), {
-    args: [...args, "--hostname", "127.0.0.1", "--port", "0"],
+    args: [...args, "--hostname", "127.0.0.1", "--port", "0", "--data", data],
     cwd: root,
     stdout: "null",
     stderr: "piped",
@@ -148,7 +159,9 @@ async function startServer(args: string[]): Promise<RunningServer> {
         if (done) break;
         log += value;
       }
-      return { code: (await child.status).code, log };
+      const code = (await child.status).code;
+      await Deno.remove(data, { recursive: true });
+      return { code, log };
     },
   };
 }
@@ -174,6 +187,7 @@ Deno.test("udp_backend = mmsg without --allow-ffi falls back to the portable bac
       "run",
       "--allow-net",
       "--allow-read",
+      "--allow-write",
       "src/main.ts",
       "--config",
       path,
@@ -194,6 +208,7 @@ Deno.test("the default udp_backend (auto) picks the portable backend without --a
       "run",
       "--allow-net",
       "--allow-read",
+      "--allow-write",
       "src/main.ts",
       "--config",
       path,
@@ -217,6 +232,7 @@ Deno.test("the default udp_backend (auto) picks the batched backend with --allow
       "run",
       "--allow-net",
       "--allow-read",
+      "--allow-write",
       "--allow-ffi",
       "src/main.ts",
       "--config",
@@ -261,6 +277,8 @@ async function startServerLoggingTo(configPath: string, filename: string): Promi
       "127.0.0.1",
       "--port",
       "0",
+      "--data",
+      `${dirname(filename)}/data`,
     ],
     cwd: root,
     stdout: "null",

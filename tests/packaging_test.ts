@@ -50,7 +50,7 @@ Deno.test("the Dockerfile runs the server task's command on the README's Deno ve
   assert.equal(cmd.find((part) => part.endsWith(".ts")), task.find((part) => part.endsWith(".ts")));
   assert.deepEqual(cmd.slice(-2), ["--config", "/app/config.toml"]);
   assert.match(dockerfile, /^EXPOSE 53000\/tcp 53000\/udp$/m);
-  assert.match(dockerfile, /^RUN deno install --frozen$/m);
+  assert.match(dockerfile, /^RUN deno cache --frozen src\/main\.ts /m);
   assert.match(dockerfile, /^USER deno$/m);
 });
 
@@ -73,6 +73,7 @@ Deno.test("docker compose publishes the port over TCP and UDP and mounts the con
   assert.match(compose, /- "53000:53000\/tcp"/);
   assert.match(compose, /- "53000:53000\/udp"/);
   assert.match(compose, /- \.\/config\.toml:\/app\/config\.toml:ro/);
+
   assert.match(compose, /stop_signal: SIGINT/);
 });
 

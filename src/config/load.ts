@@ -97,6 +97,19 @@ export function fieldSpec(section: string, key: string): AnySpec | undefined {
 }
 
 /**
+ * A hint for the commonest TOML mistake, text without quotes (`level = info`): "; put text in
+ * quotes: level = \"info\"", or "" when the line does not look like that.
+ */
+function unquotedTextHint(line: string): string {
+  const match = /^\s*([A-Za-z0-9_-]+)\s*=\s*([^"'\[{\s#][^#]*?)\s*(?:#.*)?$/.exec(line);
+  if (!match) return "";
+  const [, key, value] = match;
+  const number = /^[+-]?(\d[\d_]*(\.\d[\d_]*)?([eE][+-]?\d+)?|inf|nan|0[xob][\da-fA-F_]+)$/;
+  if (value === "true" || value === "false" || number.test(value)) return "";
+  return `; put text in quotes: ${key} = ${JSON.stringify(value)}`;
+}
+
+/**
  * Parses TOML text into a complete configuration: missing keys take their defaults; unknown
  * sections or keys, wrong types and out-of-range values raise a {@linkcode ConfigError}.
  *
@@ -126,7 +139,7 @@ export function parseConfig(text: string, source = "config.toml"): Config {
       throw new ConfigError(
         `${source}: invalid TOML at line ${error.line}, column ${error.column}: ${
           error.message.split("\n")[0]
-        }`,
+        }${unquotedTextHint(text.split(/\r?\n/)[error.line - 1] ?? "")}`,
       );
     }
     throw error;

@@ -238,6 +238,25 @@ export interface PluginsSection {
 }
 
 /**
+ * `[storage]`: the SQLite database that keeps bans, the whitelist, accept flags, countdown
+ * settings and the event history across restarts.
+ *
+ * @example Keeping a week of history
+ * ```ts
+ * import { defaultConfig } from "@ghosting/server";
+ *
+ * const config = defaultConfig();
+ * config.storage = { path: "/var/lib/ghosting/ghosting.db", history_days: 7 };
+ * ```
+ */
+export interface StorageSection {
+  /** The database file; its directory is the data directory (admin socket, console history). */
+  path: string;
+  /** Days of event history kept; 0 keeps it forever. */
+  history_days: number;
+}
+
+/**
  * The whole configuration, as in `config.toml`.
  *
  * @example
@@ -257,6 +276,8 @@ export interface Config {
   countdown: CountdownSection;
   /** `[logging]` */
   logging: LoggingSection;
+  /** `[storage]` */
+  storage: StorageSection;
   /** `[plugins]` */
   plugins: PluginsSection;
   /** The `[plugins.<name>]` tables, by name, unchecked until their plugin loads. */
@@ -698,6 +719,22 @@ export const CONFIG_SCHEMA: ConfigSchema = {
       type: "string",
       default: "logs/ghosting.log",
       doc: "Log file, created with its directory when `file` is on",
+    },
+  },
+  storage: {
+    path: {
+      type: "string",
+      default: "data/ghosting.db",
+      doc:
+        "SQLite database of bans, whitelist, accept flags, countdown settings and history; its directory also holds the admin socket",
+      refine: (value) => value.trim() === "" ? "must not be empty" : undefined,
+    },
+    history_days: {
+      type: "integer",
+      min: 0,
+      max: 36500,
+      default: 30,
+      doc: "Days of event history kept (pruned in the background); 0 keeps it forever",
     },
   },
   plugins: {

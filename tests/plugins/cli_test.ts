@@ -33,6 +33,8 @@ Deno.test("--plugin and [plugins] load start plugins; a broken one is reported a
       "127.0.0.1",
       "--port",
       "0",
+      "--data",
+      dir,
     ],
     cwd: root,
     stdout: "null",
@@ -50,7 +52,10 @@ Deno.test("--plugin and [plugins] load start plugins; a broken one is reported a
   try {
     const port = Number(listening.exec(log)?.[1]);
     assert.ok(port > 0, `the server did not start:\n${log}`);
-    assert.match(log, /Plugin "?tests\/plugins\/fixtures\/broken_module\.ts"? failed to load/);
+    assert.match(
+      log,
+      /Plugin "?[^"\n]*tests\/plugins\/fixtures\/broken_module\.ts"? failed to load/,
+    );
     assert.match(log, /this module is broken/);
     const alice = await SarClient.connect({ port, name: "Alice" });
     assert.equal(await nextServerMessage(alice), "hello Alice");

@@ -510,6 +510,16 @@ async function measure(
     for (const line of server.log.samples) console.log(`  | ${line}`);
   }
   console.log(JSON.stringify(result));
+  if (options.clients > 0 && connected === 0) {
+    // A run in which nobody connected measured nothing: scripts must not take it for one.
+    const reasons = Object.entries(result.connect.failures).map(([r, n]) => `${r} ${n}`);
+    console.error(
+      `error: no client could connect to ${options.host}:${port}${
+        reasons.length ? ` (${reasons.join(", ")})` : ""
+      }`,
+    );
+    return 1;
+  }
   return 0;
 }
 

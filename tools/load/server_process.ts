@@ -109,8 +109,11 @@ export class SpawnedServer {
   #listening = false;
   #exit: Deno.CommandStatus | undefined;
 
-  private constructor(child: Deno.ChildProcess, hostname: string, port: number) {
+  readonly #data: string;
+
+  private constructor(child: Deno.ChildProcess, hostname: string, port: number, data: string) {
     this.#child = child;
+    this.#data = data;
     this.pid = child.pid;
     this.hostname = hostname;
     this.port = port;
@@ -137,6 +140,10 @@ export class SpawnedServer {
       String(port),
     ];
     if (options.config !== undefined) args.push("--config", options.config);
+    // Its own data directory: a measured server starts with no stored bans or history, and
+    // never shares the repository's data/ (and its admin socket) with another run.
+    const data = await Deno.makeTempDir({ prefix: "ghosting-load-" });
+    args.push("--data", data);
     const child = new Deno.Command(Deno.execPath(), {
       args,
       cwd: REPO_ROOT,
@@ -144,7 +151,7 @@ export class SpawnedServer {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const server = new SpawnedServer(child, options.hostname, port);
+    const server = new SpawnedServer(child, options.hostname, port, data);
     try {
       await server.#waitUntilListening(options.readyTimeoutMs);
     } catch (error) {
@@ -223,6 +230,7 @@ export class SpawnedServer {
     }
     const status = await this.#child.status;
     await this.#logDone;
+    await Deno.remove(this.#data, { recursive: true }).catch(() => {});
     return { code: status.code, signal: status.signal, killed };
   }
 

@@ -1,0 +1,64 @@
+/**
+ * The database schema, as numbered migrations. SQLite's `user_version` holds the number of
+ * migrations applied; opening a database applies the missing ones in one transaction each.
+ * Never edit a released migration: add the next one.
+ *
+ * @module
+ */
+
+/** One schema step: the SQL that takes a database from version `index` to `index + 1`. */
+export interface Migration {
+  /** What the step adds, for error messages. */
+  name: string;
+  /** Statements run in one transaction. */
+  sql: string;
+}
+
+/** Every migration, oldest first; the schema version is their count. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    name: "admin state",
+    sql: `
+      CREATE TABLE bans (
+        ip TEXT PRIMARY KEY,
+        reason TEXT,
+        banned_at INTEGER NOT NULL,
+        actor TEXT NOT NULL
+      );
+      CREATE TABLE whitelist (
+        kind TEXT NOT NULL CHECK (kind IN ('name', 'ip')),
+        value TEXT NOT NULL,
+        added_at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        PRIMARY KEY (kind, value)
+      );
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    name: "event history",
+    sql: `
+      CREATE TABLE history (
+        id INTEGER PRIMARY KEY,
+        time INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        player_id INTEGER,
+        player_name TEXT,
+        ip TEXT,
+        map TEXT,
+        actor TEXT,
+        detail TEXT
+      );
+      CREATE INDEX history_time ON history (time);
+      CREATE INDEX history_type_time ON history (type, time);
+      CREATE INDEX history_player_time ON history (player_name, time);
+      CREATE INDEX history_finish_map ON history (map, time) WHERE type = 'finish';
+    `,
+  },
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION: number = MIGRATIONS.length;
