@@ -5,7 +5,6 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { dispose } from "@logtape/logtape";
 import {
   checkValue,
   type Config,
@@ -91,8 +90,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const { config, source } = loaded;
-  await setupLogging(config.logging);
+  const logging = await setupLogging(config.logging);
   const server = new GhostServer(optionsFromConfig(config));
+  logging.watch(server);
   // Listen for signals before the server starts, so that one arriving right after the
   // "listening" line still stops it gracefully instead of killing the process.
   let stopRequested = false;
@@ -102,7 +102,7 @@ async function main(): Promise<number> {
     // A second Ctrl+C means "now": skip the graceful goodbyes.
     if (stopRequested) Deno.exit(130);
     stopRequested = true;
-    console.error("Stopping; press Ctrl+C again to quit at once.");
+    logging.notice("Stopping; press Ctrl+C again to quit at once.");
     if (server.running) server.stop().then(stopped);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -117,14 +117,17 @@ async function main(): Promise<number> {
   } catch (error) {
     if (error instanceof ListenError) {
       console.error(`error: ${error.message}`);
+      await logging.close();
       return 1;
     }
     throw error;
   }
-  console.error(`Configuration: ${source}. Stop with Ctrl+C.`);
+  // From here on nothing may write to standard error synchronously: a stopped reader would
+  // block the whole server. Log lines and notices go through a bounded, non-blocking queue.
+  logging.notice(`Configuration: ${source}. Stop with Ctrl+C.`);
   if (stopRequested) server.stop().then(stopped); // the signal came while starting
   await done;
-  await dispose(); // flushes the sinks
+  await logging.close(); // the summaries, then the sinks
   return 0;
 }
 
