@@ -5,6 +5,13 @@
  */
 import { parseArgs } from "node:util";
 import { isIpv4Loopback, MAX_CLIENTS } from "./addresses.ts";
+import {
+  ATTACK_DESCRIPTIONS,
+  type AttackName,
+  ATTACKS,
+  MAX_ATTACK_CONNECTIONS,
+  MAX_ATTACK_RATE,
+} from "./attacks.ts";
 
 /** Settings of one load run. */
 export interface LoadOptions {
@@ -30,6 +37,15 @@ export interface LoadOptions {
   config: string | undefined;
   /** How many receivers measure staleness. */
   stalenessReceivers: number;
+  /** The attack run during the measured window, if any. */
+  attack: AttackName | undefined;
+  /** The attack's connections and rate; undefined: the scenario's defaults. */
+  attackConnections: number | undefined;
+  attackRate: number | undefined;
+  /** Milliseconds between two newcomers trying to join during the window; 0 for none. */
+  newcomerMs: number;
+  /** Seconds after the window (attack over, players still on) before memory is read again. */
+  cooldownSeconds: number;
 }
 
 /** A bad command line; the message names the flag. */
@@ -45,6 +61,8 @@ export const USAGE =
   `Usage: deno task load -- --clients N [--tcp-only-ratio R] [--rate-ms MS] [--seconds S]
          [--warmup-seconds S] [--maps M] [--port P | --spawn] [--pid PID] [--host ADDRESS]
          [--config FILE] [--staleness-receivers K]
+         [--attack NAME [--attack-connections N] [--attack-rate R]] [--newcomer-ms MS]
+         [--cooldown-seconds S]
 
 Runs N SAR-like clients against a ghost server on this machine, each from its own loopback
 address, and reports bulk update rate, staleness, bytes, drops and the server's CPU and memory.
@@ -61,7 +79,18 @@ address, and reports bulk update rate, staleness, bytes, drops and the server's 
   --host ADDRESS            server address, an IPv4 loopback address (default 127.0.0.1)
   --config FILE             configuration file for the spawned server (needs --spawn)
   --staleness-receivers K   clients that measure staleness, 0 for none (default 16)
-  -h, --help                show this help`;
+  --attack NAME             run this attack during the measured window, in a process of its
+                            own, from 127.50.x.y (see below)
+  --attack-connections N    the attack's connections at once (default: per attack)
+  --attack-rate R           the attack's events per second (default: per attack)
+  --newcomer-ms MS          a newcomer tries to join every MS during the window, 0 for none
+                            (default 2500 with --attack, else 0)
+  --cooldown-seconds S      after the window, keep the players on S more seconds, then read
+                            the server's memory again (default 10 with --attack, else 0)
+  -h, --help                show this help
+
+Attacks:
+${ATTACKS.map((name) => `  ${name.padEnd(16)} ${ATTACK_DESCRIPTIONS[name]}`).join("\n")}`;
 
 function integer(flag: string, text: string | undefined, min: number, max: number): number;
 function integer(
@@ -127,6 +156,11 @@ export function parseOptions(args: string[]): LoadOptions | undefined {
         host: { type: "string" },
         config: { type: "string" },
         "staleness-receivers": { type: "string" },
+        attack: { type: "string" },
+        "attack-connections": { type: "string" },
+        "attack-rate": { type: "string" },
+        "newcomer-ms": { type: "string" },
+        "cooldown-seconds": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -155,6 +189,15 @@ export function parseOptions(args: string[]): LoadOptions | undefined {
     throw new UsageError("Flag --config needs --spawn: it configures the spawned server");
   }
   const port = integer("port", values.port, 1, 65535, spawn ? undefined : 53000);
+  const attack = values.attack as AttackName | undefined;
+  if (attack !== undefined && !ATTACKS.includes(attack)) {
+    throw new UsageError(`Flag --attack must be one of ${ATTACKS.join(", ")}, got "${attack}"`);
+  }
+  if (attack === undefined) {
+    for (const flag of ["attack-connections", "attack-rate"] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`Flag --${flag} needs --attack`);
+    }
+  }
   return {
     clients: integer("clients", values.clients, 1, MAX_CLIENTS),
     tcpOnlyRatio: decimal("tcp-only-ratio", values["tcp-only-ratio"], 0, 1, 0.25),
@@ -168,5 +211,22 @@ export function parseOptions(args: string[]): LoadOptions | undefined {
     host,
     config: values.config,
     stalenessReceivers: integer("staleness-receivers", values["staleness-receivers"], 0, 1e6, 16)!,
+    attack,
+    attackConnections: integer(
+      "attack-connections",
+      values["attack-connections"],
+      0,
+      MAX_ATTACK_CONNECTIONS,
+      undefined,
+    ),
+    attackRate: integer("attack-rate", values["attack-rate"], 1, MAX_ATTACK_RATE, undefined),
+    newcomerMs: integer("newcomer-ms", values["newcomer-ms"], 0, 600_000, attack ? 2500 : 0)!,
+    cooldownSeconds: decimal(
+      "cooldown-seconds",
+      values["cooldown-seconds"],
+      0,
+      600,
+      attack ? 10 : 0,
+    ),
   };
 }

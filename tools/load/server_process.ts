@@ -20,6 +20,8 @@ export interface SpawnOptions {
 /** What the server's log showed. */
 export interface ServerLogSummary {
   lines: number;
+  /** Bytes written to standard output and error so far. */
+  bytes: number;
   /** Lines logged at warning level. */
   warnings: number;
   /** Lines logged at error or fatal level. */
@@ -103,7 +105,14 @@ export class SpawnedServer {
   backend: string | undefined;
   readonly #child: Deno.ChildProcess;
   readonly #logDone: Promise<void>;
-  readonly #summary: ServerLogSummary = { lines: 0, warnings: 0, errors: 0, samples: [], tail: [] };
+  readonly #summary: ServerLogSummary = {
+    lines: 0,
+    bytes: 0,
+    warnings: 0,
+    errors: 0,
+    samples: [],
+    tail: [],
+  };
   #listening = false;
   #exit: Deno.CommandStatus | undefined;
 
@@ -217,7 +226,16 @@ export class SpawnedServer {
 
   async #readLog(stream: ReadableStream<Uint8Array>): Promise<void> {
     let rest = "";
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+    const summary = this.#summary;
+    const counted = stream.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          summary.bytes += chunk.length;
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    for await (const text of counted.pipeThrough(new TextDecoderStream())) {
       const lines = (rest + text).split("\n");
       rest = lines.pop() ?? "";
       for (const line of lines) this.#onLine(line);
