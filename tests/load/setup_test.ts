@@ -84,3 +84,19 @@ Deno.test("--attack picks a scenario and turns on newcomers and the cool-down", 
     UsageError,
   );
 });
+
+Deno.test("--server-stderr takes read, stopped or closed, with --spawn only", () => {
+  assert.equal(parseOptions(["--clients", "5"])?.serverStderr, "read");
+  assert.equal(
+    parseOptions(["--clients", "5", "--spawn", "--server-stderr", "closed"])?.serverStderr,
+    "closed",
+  );
+  assert.throws(
+    () => parseOptions(["--clients", "5", "--spawn", "--server-stderr", "gone"]),
+    /--server-stderr must be read, stopped or closed/,
+  );
+  assert.throws(
+    () => parseOptions(["--clients", "5", "--server-stderr", "stopped"]),
+    /needs --spawn/,
+  );
+});

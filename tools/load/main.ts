@@ -195,6 +195,7 @@ async function run(options: LoadOptions): Promise<number> {
         port: options.port,
         config: options.config,
         readyTimeoutMs: SERVER_READY_TIMEOUT_MS,
+        stderr: options.serverStderr,
       });
     } catch (error) {
       console.error(`error: Could not start the server: ${(error as Error).message}`);

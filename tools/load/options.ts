@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { isIpv4Loopback, MAX_CLIENTS } from "./addresses.ts";
+import type { ServerStderr } from "./server_process.ts";
 import {
   ATTACK_DESCRIPTIONS,
   type AttackName,
@@ -46,6 +47,8 @@ export interface LoadOptions {
   newcomerMs: number;
   /** Seconds after the window (attack over, players still on) before memory is read again. */
   cooldownSeconds: number;
+  /** What becomes of the spawned server's standard error once it listens. */
+  serverStderr: ServerStderr;
 }
 
 /** A bad command line; the message names the flag. */
@@ -62,7 +65,7 @@ export const USAGE =
          [--warmup-seconds S] [--maps M] [--port P | --spawn] [--pid PID] [--host ADDRESS]
          [--config FILE] [--staleness-receivers K]
          [--attack NAME [--attack-connections N] [--attack-rate R]] [--newcomer-ms MS]
-         [--cooldown-seconds S]
+         [--cooldown-seconds S] [--server-stderr read|stopped|closed]
 
 Runs N SAR-like clients against a ghost server on this machine, each from its own loopback
 address, and reports bulk update rate, staleness, bytes, drops and the server's CPU and memory.
@@ -87,6 +90,9 @@ address, and reports bulk update rate, staleness, bytes, drops and the server's 
                             (default 2500 with --attack, else 0)
   --cooldown-seconds S      after the window, keep the players on S more seconds, then read
                             the server's memory again (default 10 with --attack, else 0)
+  --server-stderr MODE      once the spawned server listens, keep reading its standard error
+                            ("read", the default), stop reading it ("stopped": the pipe fills
+                            up) or close it ("closed": its writes fail with EPIPE)
   -h, --help                show this help
 
 Attacks:
@@ -161,6 +167,7 @@ export function parseOptions(args: string[]): LoadOptions | undefined {
         "attack-rate": { type: "string" },
         "newcomer-ms": { type: "string" },
         "cooldown-seconds": { type: "string" },
+        "server-stderr": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -192,6 +199,15 @@ export function parseOptions(args: string[]): LoadOptions | undefined {
   const attack = values.attack as AttackName | undefined;
   if (attack !== undefined && !ATTACKS.includes(attack)) {
     throw new UsageError(`Flag --attack must be one of ${ATTACKS.join(", ")}, got "${attack}"`);
+  }
+  const serverStderr = (values["server-stderr"] ?? "read") as ServerStderr;
+  if (!["read", "stopped", "closed"].includes(serverStderr)) {
+    throw new UsageError(
+      `Flag --server-stderr must be read, stopped or closed, got "${serverStderr}"`,
+    );
+  }
+  if (serverStderr !== "read" && !spawn) {
+    throw new UsageError("Flag --server-stderr needs --spawn: it is about the spawned server");
   }
   if (attack === undefined) {
     for (const flag of ["attack-connections", "attack-rate"] as const) {
@@ -228,5 +244,6 @@ export function parseOptions(args: string[]): LoadOptions | undefined {
       600,
       attack ? 10 : 0,
     ),
+    serverStderr,
   };
 }

@@ -15,7 +15,16 @@ export interface SpawnOptions {
   config?: string;
   /** Give up if it is not listening after this long. */
   readyTimeoutMs: number;
+  /**
+   * What becomes of the server's standard error once it listens: "read" (the default), "stopped"
+   * (never read again: the pipe fills up, as with a stuck log shipper) or "closed" (the pipe is
+   * closed: every write fails with EPIPE, as with `| head`).
+   */
+  stderr?: ServerStderr;
 }
+
+/** See {@linkcode SpawnOptions.stderr}. */
+export type ServerStderr = "read" | "stopped" | "closed";
 
 /** What the server's log showed. */
 export interface ServerLogSummary {
@@ -116,13 +125,20 @@ export class SpawnedServer {
   #listening = false;
   #exit: Deno.CommandStatus | undefined;
 
-  private constructor(child: Deno.ChildProcess, hostname: string, port: number) {
+  private constructor(
+    child: Deno.ChildProcess,
+    hostname: string,
+    port: number,
+    stderr: ServerStderr,
+  ) {
     this.#child = child;
     this.pid = child.pid;
     this.hostname = hostname;
     this.port = port;
-    this.#logDone = Promise.all([this.#readLog(child.stdout), this.#readLog(child.stderr)])
-      .then(() => {});
+    this.#logDone = Promise.all([
+      this.#readLog(child.stdout, "read"),
+      this.#readLog(child.stderr, stderr),
+    ]).then(() => {});
     child.status.then((status) => this.#exit = status);
   }
 
@@ -151,7 +167,7 @@ export class SpawnedServer {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const server = new SpawnedServer(child, options.hostname, port);
+    const server = new SpawnedServer(child, options.hostname, port, options.stderr ?? "read");
     try {
       await server.#waitUntilListening(options.readyTimeoutMs);
     } catch (error) {
@@ -224,7 +240,7 @@ export class SpawnedServer {
     return { code: status.code, signal: status.signal, killed };
   }
 
-  async #readLog(stream: ReadableStream<Uint8Array>): Promise<void> {
+  async #readLog(stream: ReadableStream<Uint8Array>, mode: ServerStderr): Promise<void> {
     let rest = "";
     const summary = this.#summary;
     const counted = stream.pipeThrough(
@@ -235,8 +251,17 @@ export class SpawnedServer {
         },
       }),
     );
-    for await (const text of counted.pipeThrough(new TextDecoderStream())) {
-      const lines = (rest + text).split("\n");
+    // A reader, not `for await`: leaving that loop would cancel the stream, and "stopped"
+    // must leave the pipe open but unread.
+    const reader = counted.pipeThrough(new TextDecoderStream()).getReader();
+    for (;;) {
+      if (this.#listening && mode !== "read") {
+        if (mode === "closed") await reader.cancel();
+        return; // "stopped": the pipe stays open, and fills up
+      }
+      const { value, done } = await reader.read();
+      if (done) break;
+      const lines = (rest + value).split("\n");
       rest = lines.pop() ?? "";
       for (const line of lines) this.#onLine(line);
     }
