@@ -45,17 +45,27 @@ export function wireBytes(text: string): number {
   return bytes;
 }
 
+/** Characters kept from the end of cut text: where `who` keeps the address of a long name. */
+const KEPT_TAIL_CHARS = 32;
+
 /**
- * `text` cut to `maxChars` UTF-16 units, with control characters and invalid bytes escaped
- * (`\n`, `\x1b`, `\xff`) so that a name cannot start a fake log line or drive a terminal. Text
- * that was cut ends with `…` and its full size, e.g. `aaaa… (65000 bytes)`. The cost is
- * linear in `maxChars`, plus one pass over the text to count its bytes when it is cut.
+ * `text` cut to about `maxChars` UTF-16 units, with control characters and invalid bytes
+ * escaped (`\n`, `\x1b`, `\xff`) so that a name cannot start a fake log line or drive a
+ * terminal. Cut text keeps its start and its last few characters (so `name @ address` still
+ * shows the address) and notes its full size: `aaaa…aaaa (65000 bytes)`. The cost is linear in
+ * `maxChars`, plus one pass over the text to count its bytes when it is cut.
  */
 export function boundText(text: string, maxChars: number): string {
-  const cut = text.length > maxChars;
-  let shown = cut ? text.slice(0, maxChars) : text;
-  // Do not leave half of a surrogate pair at the cut.
-  if (cut && /[\ud800-\udbff]$/.test(shown)) shown = shown.slice(0, -1);
-  if (!SAFE_HINT.test(shown)) shown = shown.replace(UNSAFE, escapeUnit);
-  return cut ? `${shown}… (${wireBytes(text)} bytes)` : shown;
+  if (text.length <= maxChars) return escape(text);
+  const tailChars = Math.min(KEPT_TAIL_CHARS, Math.floor(maxChars / 4));
+  let head = text.slice(0, maxChars - tailChars);
+  let tail = text.slice(text.length - tailChars);
+  // Never leave half of a surrogate pair at either cut.
+  if (/[\ud800-\udbff]$/.test(head)) head = head.slice(0, -1);
+  if (/^[\udc00-\udfff]/.test(tail)) tail = tail.slice(1);
+  return `${escape(head)}…${escape(tail)} (${wireBytes(text)} bytes)`;
+}
+
+function escape(text: string): string {
+  return SAFE_HINT.test(text) ? text : text.replace(UNSAFE, escapeUnit);
 }

@@ -8,12 +8,19 @@ Deno.test("short printable text is logged as it is", () => {
   assert.equal(boundText("Zoë 👻 sp_a1_intro1", 200), "Zoë 👻 sp_a1_intro1");
 });
 
-Deno.test("long text is cut with its full size in bytes noted", () => {
+Deno.test("long text keeps its start and end, with its full size in bytes noted", () => {
   const text = "a".repeat(64_990) + "ë".repeat(5); // 65 000 bytes
-  assert.equal(boundText(text, 8), "aaaaaaaa… (65000 bytes)");
-  assert.equal(boundText("x".repeat(9), 8), "xxxxxxxx… (9 bytes)");
-  // The cut never splits a surrogate pair.
-  assert.equal(boundText("abc👻def", 4), "abc… (10 bytes)");
+  assert.equal(boundText(text, 8), "aaaaaa…ëë (65000 bytes)");
+  assert.equal(boundText("x".repeat(9), 8), "xxxxxx…xx (9 bytes)");
+  assert.equal(boundText("x".repeat(8), 8), "xxxxxxxx");
+  // A long name in "name (player) @ address" still shows the address.
+  assert.match(
+    boundText(`${"n".repeat(60_000)} (player) @ 127.50.0.1`, 200),
+    /…n+ \(player\) @ 127\.50\.0\.1 \(60022 bytes\)$/,
+  );
+  // The cuts never split a surrogate pair.
+  assert.equal(boundText("abcde👻fghij", 8), "abcde…ij (14 bytes)");
+  assert.equal(boundText("abcdefgh👻i", 8), "abcdef…i (13 bytes)");
 });
 
 Deno.test("control characters and invalid bytes are escaped, so no line can be faked", () => {

@@ -104,8 +104,8 @@ Deno.test("many networks together get three times one network's budget", () => {
 Deno.test("player text in a line let through is cut and its size noted", () => {
   const { lines, gate } = makeGate({ maxTextChars: 16 });
   gate.sink(chat("Big\nName", "x".repeat(60_000)));
-  assert.equal(text(lines[0]), "[message] Big\\nName: xxxxxxxxxxxxxxxx… (60000 bytes)");
-  assert.equal(lines[0].properties.text, "xxxxxxxxxxxxxxxx… (60000 bytes)");
+  assert.equal(text(lines[0]), "[message] Big\\nName: xxxxxxxxxxxx…xxxx (60000 bytes)");
+  assert.equal(lines[0].properties.text, "xxxxxxxxxxxx…xxxx (60000 bytes)");
   gate.close();
 });
 
