@@ -37,6 +37,8 @@ const TEMPLATE_SOURCES: readonly [string, LogSource][] = [
   ["Disconnected: ", "connection"],
   ["Refused connection ", "refusal"],
   ["Dropped ", "drop"],
+  // Two UDP ports speaking for one player (part A's UDP identity rules): a drop, caused remotely.
+  ["UDP conflict ", "drop"],
 ];
 
 /** The {@linkcode LogSource} of a record, from its category and message template. */

@@ -57,6 +57,7 @@ Deno.test("the server's lines are classified by their template", () => {
   assert.equal(sourceOf(record("{name} is now on {map}", {})), "player");
   assert.equal(sourceOf(record("Server listening on {hostname}:{port}", {})), "server");
   assert.equal(sourceOf(record("Banned IP {ip}", {})), "server");
+  assert.equal(sourceOf(record("UDP conflict for {name} ({id}) @ {ip}: …", {})), "drop");
   assert.equal(
     networkOf(record("Refused connection from {who}", { who: "x @ y (p) @ 10.1.2.3" })),
     "10.1.0.0/16",
