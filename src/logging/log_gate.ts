@@ -175,7 +175,7 @@ export class LogGate {
     const key = `${source} ${network}`;
     let bucket = this.#buckets.get(key);
     if (!bucket) {
-      if (this.#buckets.size >= this.#maxNetworks * 7) {
+      if (this.#buckets.size >= this.#maxNetworks * 7 && network !== OTHER_NETWORKS) {
         // Too many networks to track one by one: the rest share one budget.
         return this.#admit(source, OTHER_NETWORKS);
       }

@@ -102,6 +102,28 @@ Deno.test("many networks together get three times one network's budget", () => {
   assert.match(text(lines.at(-1)!), /970 connection lines \(\d+ from 127\.\d+\.0\.0\/16\)/);
 });
 
+Deno.test("beyond the networks it tracks, the rest share one budget", () => {
+  const clock = new ManualClock();
+  const lines: LogRecord[] = [];
+  const gate = new LogGate({
+    sinks: [(r) => lines.push(r)],
+    linesPerSecond: 1,
+    maxTextChars: 100,
+    summaryIntervalMs: 1000,
+    maxNetworks: 1,
+    clock,
+  });
+  // Seven buckets (seven sources' worth of one network each) fill the map: seven networks
+  // get a line each, and all later ones share the burst (10) of "other networks".
+  for (let i = 0; i < 200; i++) gate.sink(connection("n", `10.${i}.0.1`));
+  assert.equal(lines.length, 17);
+  gate.close();
+  assert.match(
+    lines.at(-1)!.message.map(String).join(""),
+    /183 connection lines \(182 from other networks\)/,
+  );
+});
+
 Deno.test("player text in a line let through is cut and its size noted", () => {
   const { lines, gate } = makeGate({ maxTextChars: 16 });
   gate.sink(chat("Big\nName", "x".repeat(60_000)));
