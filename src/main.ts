@@ -6,7 +6,6 @@
  */
 import { parseArgs } from "node:util";
 import process from "node:process";
-import { dispose } from "@logtape/logtape";
 import {
   checkValue,
   type Config,
@@ -16,7 +15,7 @@ import {
   loadConfig,
 } from "./config/mod.ts";
 import { ListenError } from "./net/listen.ts";
-import { setupLogging } from "./logging/setup.ts";
+import { type Logging, routeConsoleLogs, setupLogging } from "./logging/setup.ts";
 import { GhostServer, optionsFromConfig } from "./server/server.ts";
 
 import { dirname, join, resolve } from "node:path";
@@ -27,7 +26,6 @@ import { connectHints, settingsLines, stateLine } from "./cli/summary.ts";
 import { VERSION_TEXT } from "./cli/version.ts";
 import { ADMIN_SOCKET_NAME, AdminSocket, AdminSocketError } from "./console/admin_socket.ts";
 import { AdminConsole } from "./console/console.ts";
-import { routeConsoleLogs } from "./logging/setup.ts";
 import { Storage, storageCommands, StorageError } from "./storage/mod.ts";
 import { startPlugins } from "./plugins/mod.ts";
 import { startHttp } from "./http/mod.ts";
@@ -159,18 +157,29 @@ async function main(): Promise<number> {
   }
   const { config, source } = invocation;
   let storage: Storage;
+  let logging: Logging;
   try {
-    await setupLogging(config.logging);
+    logging = await setupLogging(config.logging);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  try {
     storage = Storage.open(config.storage.path, { historyDays: config.storage.history_days });
   } catch (error) {
     if (error instanceof ConfigError || error instanceof StorageError) {
       console.error(`error: ${error.message}`);
+      await logging.close();
       return 1;
     }
     throw error;
   }
   const dataDirectory = dirname(config.storage.path);
   const server = new GhostServer(optionsFromConfig(config));
+  logging.watch(server); // refusals and drops summed up per network
   storage.attach(server); // bans, whitelist, accept flags and countdown settings come back
   const commands = createCommandTable();
   for (const command of storageCommands(storage)) commands.register(command);
@@ -186,6 +195,7 @@ async function main(): Promise<number> {
     await storage.close();
     if (error instanceof AdminSocketError) {
       console.error(`error: ${error.message}`);
+      await logging.close();
       return 1;
     }
     throw error;
@@ -197,12 +207,15 @@ async function main(): Promise<number> {
   const done = new Promise<void>((resolve) => stopped = resolve);
   // On a terminal, log lines go above the console's prompt (from the "listening" line on,
   // which would otherwise arrive after the first prompt).
+  const interactive = invocation.console && Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
   let adminConsole: AdminConsole | undefined;
   const say = (text: string) => {
     if (adminConsole) adminConsole.printAbove(text, process.stderr);
-    else writeStderr(text.endsWith("\n") ? text : `${text}\n`);
+    // A terminal gets the line at once, ordered with the console's prompt; a pipe gets it
+    // through the bounded queue, so that a reader that stops never blocks the server.
+    else if (interactive) writeStderr(text.endsWith("\n") ? text : `${text}\n`);
+    else logging.notice(text.endsWith("\n") ? text.slice(0, -1) : text);
   };
-  const interactive = invocation.console && Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
   let unrouteLogs = interactive ? routeConsoleLogs(say) : () => {};
   const requestStop = stopRequests(
     () => {
@@ -221,6 +234,7 @@ async function main(): Promise<number> {
     await storage.close();
     if (error instanceof ListenError) {
       console.error(`error: ${error.message}`);
+      await logging.close();
       return 1;
     }
     throw error;
@@ -236,6 +250,7 @@ async function main(): Promise<number> {
     await server.stop();
     await admin?.close();
     await storage.close();
+    await logging.close();
     return 1;
   }
   // An admin `stop` (console, API, plugin) stops the server without a signal: exit then too.
@@ -243,7 +258,9 @@ async function main(): Promise<number> {
   const attach = dataDirectory === resolve(invocationDirectory(), "data")
     ? "deno task console"
     : `deno task console --data ${dataDirectory}`;
-  console.error(
+  // From here on nothing may write to standard error synchronously: a stopped reader would
+  // block the whole server. Log lines and notices go through a bounded, non-blocking queue.
+  say(
     [
       `${VERSION_TEXT}; configuration: ${source}; data: ${dataDirectory}`,
       ...settingsLines(config),
@@ -278,7 +295,7 @@ async function main(): Promise<number> {
   await adminConsole?.close();
   await admin?.close();
   await storage.close();
-  await dispose(); // flushes the sinks
+  await logging.close(); // the summaries, then the sinks
   return 0;
 }
 

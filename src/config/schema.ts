@@ -142,6 +142,14 @@ export interface LoggingSection {
   file: boolean;
   /** The log file, rotated. */
   filename: string;
+  /** Player-supplied text longer than this is cut in log lines, its full size noted. */
+  max_text_chars: number;
+  /** Lines per second each network may log per kind of line (chat, connections, …). */
+  lines_per_second: number;
+  /** How often lines held back, refusals and drops are summed up. */
+  summary_seconds: number;
+  /** Bytes of log lines that may wait for standard error; more are dropped and counted. */
+  console_buffer_bytes: number;
 }
 
 /**
@@ -719,6 +727,37 @@ export const CONFIG_SCHEMA: ConfigSchema = {
       type: "string",
       default: "logs/ghosting.log",
       doc: "Log file, created with its directory when `file` is on",
+    },
+    max_text_chars: {
+      type: "integer",
+      min: 16,
+      max: 1048576,
+      default: 200,
+      doc:
+        "Player-supplied text (names, chat, maps) longer than this is cut in log lines, with its size noted",
+    },
+    lines_per_second: {
+      type: "integer",
+      min: 1,
+      max: 1000000,
+      default: 10,
+      doc:
+        "Lines per second (bursts of 10 s worth) each network may log per kind of line (chat, connections, refusals, …); each kind 3× that in all; the rest are counted in a summary",
+    },
+    summary_seconds: {
+      type: "integer",
+      min: 1,
+      max: 3600,
+      default: 10,
+      doc:
+        "How often refusals and drops per network, and the lines held back, are summed up at info",
+    },
+    console_buffer_bytes: {
+      type: "integer",
+      min: 4096,
+      max: 268435456,
+      default: 1048576,
+      doc: "Log bytes that may wait for a slow standard error; more are dropped and counted",
     },
   },
   storage: {

@@ -48,19 +48,31 @@ export function decodeText(bytes: Uint8Array): string {
  * ```
  */
 export function encodeText(text: string): Uint8Array {
-  return hasEscapes(text) ? encodeEscaping(text) : utf8.encode(text);
+  // A well-formed string has no lone surrogate, hence no escape: one native call does it all.
+  return text.isWellFormed() ? utf8.encode(text) : encodeEscaping(text);
 }
 
-/** Length of the valid UTF-8 sequence at `at`, or 0 when the byte there starts none. */
+/**
+ * Length of the valid UTF-8 sequence at `at`, or 0 when the byte there starts none. Reads at
+ * most four bytes, so scanning a whole string with it is linear.
+ */
 function sequenceLength(bytes: Uint8Array, at: number): number {
   const lead = bytes[at];
   if (lead < 0x80) return 1;
   let length: number;
   let min: number; // the smallest code point this length may encode (no overlong forms)
-  if (lead >= 0xc2 && lead <= 0xdf) [length, min] = [2, 0x80];
-  else if (lead >= 0xe0 && lead <= 0xef) [length, min] = [3, 0x800];
-  else if (lead >= 0xf0 && lead <= 0xf4) [length, min] = [4, 0x10000];
-  else return 0;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+    min = 0x80;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    min = 0x800;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    min = 0x10000;
+  } else {
+    return 0;
+  }
   if (at + length > bytes.length) return 0;
   let point = lead & (0x7f >> length);
   for (let i = 1; i < length; i++) {
@@ -72,20 +84,58 @@ function sequenceLength(bytes: Uint8Array, at: number): number {
   return length;
 }
 
+/** Valid runs at least this long are decoded natively; shorter ones are cheaper by hand. */
+const NATIVE_RUN_BYTES = 64;
+/** Code units passed to one `String.fromCharCode` call: bounds the stack it needs. */
+const UNIT_CHUNK = 4096;
+
+/**
+ * The slow path, linear in the length and with constant stack. Each byte is looked at a bounded
+ * number of times: long valid runs are decoded by one native call each (a view, not a copy);
+ * short runs and escapes are written as UTF-16 code units by hand and turned into strings a
+ * chunk at a time. (Retrying the strict decoder after each invalid byte, as an earlier version
+ * did, is quadratic, and one native call per short run costs microseconds per byte.)
+ */
 function decodeEscaping(bytes: Uint8Array): string {
-  let text = "";
+  const parts: string[] = [];
+  const units = new Uint16Array(UNIT_CHUNK);
+  let count = 0;
+  const flushUnits = () => {
+    if (count === 0) return;
+    parts.push(String.fromCharCode.apply(null, units.subarray(0, count) as unknown as number[]));
+    count = 0;
+  };
+  const pushUnit = (unit: number) => {
+    if (count === UNIT_CHUNK) flushUnits();
+    units[count++] = unit;
+  };
   let at = 0;
   while (at < bytes.length) {
-    const length = sequenceLength(bytes, at);
-    if (length === 0) {
-      text += String.fromCharCode(ESCAPE_BASE + bytes[at]);
-      at++;
-    } else {
-      text += strictUtf8.decode(bytes.subarray(at, at + length));
+    const runStart = at;
+    for (let length; at < bytes.length && (length = sequenceLength(bytes, at)) !== 0;) {
       at += length;
     }
+    if (at - runStart >= NATIVE_RUN_BYTES) {
+      flushUnits();
+      parts.push(strictUtf8.decode(bytes.subarray(runStart, at)));
+    } else {
+      for (let i = runStart; i < at;) {
+        const length = sequenceLength(bytes, i);
+        let point = length === 1 ? bytes[i] : bytes[i] & (0x7f >> length);
+        for (let k = 1; k < length; k++) point = (point << 6) | (bytes[i + k] & 0x3f);
+        if (point >= 0x10000) {
+          pushUnit(0xd800 + ((point - 0x10000) >> 10));
+          pushUnit(0xdc00 + ((point - 0x10000) & 0x3ff));
+        } else {
+          pushUnit(point);
+        }
+        i += length;
+      }
+    }
+    if (at < bytes.length) pushUnit(ESCAPE_BASE + bytes[at++]);
   }
-  return text;
+  flushUnits();
+  return parts.join("");
 }
 
 function isEscape(text: string, index: number): boolean {
@@ -96,23 +146,44 @@ function isEscape(text: string, index: number): boolean {
   return !(previous >= 0xd800 && previous <= 0xdbff);
 }
 
-function hasEscapes(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (isEscape(text, i)) return true;
-  return false;
-}
-
+/**
+ * The slow path, linear in the length and with constant stack: one pass writes every code
+ * unit into a buffer sized for the worst case (three bytes per UTF-16 unit). Only strings
+ * with lone surrogates get here: an escape writes its byte; any other lone surrogate writes
+ * U+FFFD, as `TextEncoder` does.
+ */
 function encodeEscaping(text: string): Uint8Array {
-  const parts: number[] = [];
-  let start = 0;
-  const flush = (end: number) => {
-    if (end > start) parts.push(...utf8.encode(text.slice(start, end)));
-  };
+  const buffer = new Uint8Array(text.length * 3);
+  let written = 0;
   for (let i = 0; i < text.length; i++) {
-    if (!isEscape(text, i)) continue;
-    flush(i);
-    parts.push(text.charCodeAt(i) - ESCAPE_BASE);
-    start = i + 1;
+    let point = text.charCodeAt(i);
+    if (point < 0x80) {
+      buffer[written++] = point;
+      continue;
+    }
+    if (point >= 0xd800 && point <= 0xdfff) {
+      const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+      if (point <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        point = 0x10000 + ((point - 0xd800) << 10) + (next - 0xdc00);
+        i++;
+      } else if (isEscape(text, i)) {
+        buffer[written++] = point - ESCAPE_BASE;
+        continue;
+      } else {
+        point = 0xfffd;
+      }
+    }
+    if (point < 0x800) {
+      buffer[written++] = 0xc0 | (point >> 6);
+    } else if (point < 0x10000) {
+      buffer[written++] = 0xe0 | (point >> 12);
+      buffer[written++] = 0x80 | ((point >> 6) & 0x3f);
+    } else {
+      buffer[written++] = 0xf0 | (point >> 18);
+      buffer[written++] = 0x80 | ((point >> 12) & 0x3f);
+      buffer[written++] = 0x80 | ((point >> 6) & 0x3f);
+    }
+    buffer[written++] = 0x80 | (point & 0x3f);
   }
-  flush(text.length);
-  return new Uint8Array(parts);
+  return buffer.slice(0, written);
 }

@@ -126,6 +126,8 @@ export class ServerProcess {
     try {
       const [, port] = await server.stderr.wait(/listening on 127\.0\.0\.1:(\d+)/, 0, 20000);
       server.port = Number(port);
+      // The start-up summary ends with where commands go: then the server is ready.
+      await server.stderr.wait(/^Commands: /m, 0, 20000);
     } catch (error) {
       await server.kill();
       throw error;

@@ -62,3 +62,41 @@ Deno.test("proc parsers read stat, status and the UDP table", () => {
     { localPort: 0xcf08, rxQueue: 0xa00, inode: 16625, drops: 17 },
   ]);
 });
+
+Deno.test("--attack picks a scenario and turns on newcomers and the cool-down", () => {
+  const plain = parseOptions(["--clients", "5"]);
+  assert.equal(plain?.attack, undefined);
+  assert.equal(plain?.newcomerMs, 0);
+  assert.equal(plain?.cooldownSeconds, 0);
+  const attack = parseOptions(["--clients", "5", "--attack", "udp-flood", "--attack-rate", "1000"]);
+  assert.equal(attack?.attack, "udp-flood");
+  assert.equal(attack?.attackRate, 1000);
+  assert.equal(attack?.attackConnections, undefined);
+  assert.equal(attack?.newcomerMs, 2500);
+  assert.equal(attack?.cooldownSeconds, 10);
+  assert.throws(
+    () => parseOptions(["--clients", "5", "--attack", "nuke"]),
+    /--attack must be one of/,
+  );
+  assert.throws(() => parseOptions(["--clients", "5", "--attack-rate", "9"]), /needs --attack/);
+  assert.throws(
+    () => parseOptions(["--clients", "5", "--attack", "churn", "--attack-rate", "999999"]),
+    UsageError,
+  );
+});
+
+Deno.test("--server-stderr takes read, stopped or closed, with --spawn only", () => {
+  assert.equal(parseOptions(["--clients", "5"])?.serverStderr, "read");
+  assert.equal(
+    parseOptions(["--clients", "5", "--spawn", "--server-stderr", "closed"])?.serverStderr,
+    "closed",
+  );
+  assert.throws(
+    () => parseOptions(["--clients", "5", "--spawn", "--server-stderr", "gone"]),
+    /--server-stderr must be read, stopped or closed/,
+  );
+  assert.throws(
+    () => parseOptions(["--clients", "5", "--server-stderr", "stopped"]),
+    /needs --spawn/,
+  );
+});

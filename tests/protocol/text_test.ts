@@ -33,3 +33,43 @@ Deno.test("a low surrogate inside a character is not an escape", () => {
   const astral = "\ud800\udc80"; // U+10080: its second half is in the escape range
   assert.deepStrictEqual(encodeText(astral), new TextEncoder().encode(astral));
 });
+
+Deno.test("property: long byte strings round-trip, whatever mix of valid and invalid", () => {
+  const chunk = fc.oneof(
+    fc.uint8Array({ maxLength: 8 }),
+    fc.string({ unit: "grapheme", maxLength: 80 }).map((text) => new TextEncoder().encode(text)),
+  );
+  fc.assert(
+    fc.property(fc.array(chunk, { maxLength: 60 }), (chunks) => {
+      const bytes = new Uint8Array(chunks.reduce((sum, part) => sum + part.length, 0));
+      let at = 0;
+      for (const part of chunks) {
+        bytes.set(part, at);
+        at += part.length;
+      }
+      assert.deepStrictEqual(encodeText(decodeText(bytes)), bytes);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+Deno.test("a lone surrogate that is no escape encodes as U+FFFD, as TextEncoder does", () => {
+  for (const text of ["\ud800", "a\udbffb", "\udc00", "\udd00x", "\udcff\ud800"]) {
+    const expected = new TextEncoder().encode(text.replace("\udcff", ""));
+    const bytes = encodeText(text);
+    assert.deepStrictEqual(bytes.subarray(bytes.length - expected.length), expected, text);
+  }
+});
+
+Deno.test("a huge string with invalid bytes decodes and encodes without growing the stack", () => {
+  // 4 MiB: an encoder that spreads its bytes into a call (as one once did) overflows the stack
+  // from about 120 000 bytes, and one that decodes byte by byte takes minutes.
+  const bytes = new Uint8Array(4 * 1024 * 1024);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = i % 3 === 0 ? 0xff : 0x61 + (i % 26);
+  const text = decodeText(bytes);
+  assert.equal(text.length, bytes.length);
+  assert.deepStrictEqual(encodeText(text), bytes);
+  const mostlyValid = new TextEncoder().encode("ë👻a".repeat(500_000));
+  mostlyValid[mostlyValid.length >> 1] = 0x80;
+  assert.deepStrictEqual(encodeText(decodeText(mostlyValid)), mostlyValid);
+});

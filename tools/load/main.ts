@@ -35,6 +35,9 @@ import { SpawnedServer } from "./server_process.ts";
 import { formatTable, type LoadResult, spreadOf } from "./report.ts";
 import { LiveViewers } from "./viewers.ts";
 import { loadConfig } from "../../src/config/mod.ts";
+import { AttackProcess } from "./attack_process.ts";
+import type { AttackReport } from "./attacks.ts";
+import { type NewcomerReport, Newcomers } from "./newcomers.ts";
 
 /** Clients connecting at once; then a short pause, so the burst does not look like an attack. */
 const CONNECT_BATCH = 20;
@@ -47,6 +50,10 @@ const SERVER_READY_TIMEOUT_MS = 30_000;
 const SERVER_STOP_TIMEOUT_MS = 10_000;
 /** If anything still runs this long after the report, it is a leak: exit anyway. */
 const EXIT_WATCHDOG_MS = 5000;
+/** How long the attack process may take to stop and report. */
+const ATTACK_STOP_TIMEOUT_MS = 10_000;
+/** Ids the attacks guess, beyond the players': the newcomers' and a margin. */
+const GUESSED_IDS_MARGIN = 64;
 const MIB = 1024;
 
 function progress(message: string): void {
@@ -190,6 +197,7 @@ async function run(options: LoadOptions): Promise<number> {
         port: options.port,
         config: options.config,
         readyTimeoutMs: SERVER_READY_TIMEOUT_MS,
+        stderr: options.serverStderr,
       });
     } catch (error) {
       console.error(`error: Could not start the server: ${(error as Error).message}`);
@@ -262,6 +270,37 @@ interface Traffic {
   selfMemory: Memory | null;
   /** Whether the spawned server had exited by the end of the window. */
   exitedEarly: boolean;
+  attack: AttackOutcome | null;
+}
+
+/** What happened around the attack, for the report's attack section. */
+interface AttackOutcome {
+  report: AttackReport | null;
+  newcomers: NewcomerReport | null;
+  rssMaxKiB: number | null;
+  rssAfterCooldownKiB: number | null;
+  logBytes: number | null;
+}
+
+/** Samples the server's RSS every second until stopped; resolves with the highest seen. */
+function watchMemory(pid: number | undefined): { stop(): Promise<number | null> } {
+  if (pid === undefined) return { stop: () => Promise.resolve(null) };
+  let highest: number | null = null;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const memory = await readMemory(pid);
+      if (memory && (highest === null || memory.rssKiB > highest)) highest = memory.rssKiB;
+      await sleep(1000);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return highest;
+    },
+  };
 }
 
 /**
@@ -302,6 +341,25 @@ async function runTraffic(
   const start = await sample(pid, port, owners);
   stats.measuring = true;
   const opened = performance.now();
+  const attacking = options.attack !== undefined || options.newcomerMs > 0;
+  const attack = options.attack === undefined ? undefined : AttackProcess.start({
+    name: options.attack,
+    host: options.host,
+    port,
+    // Bounded by itself too, should this process die without stopping it.
+    seconds: options.seconds + 5,
+    connections: options.attackConnections,
+    rate: options.attackRate,
+    victims: plans.map((plan) => plan.localAddress),
+    maxId: options.clients + GUESSED_IDS_MARGIN +
+      Math.ceil(options.seconds * 1000 / Math.max(options.newcomerMs, 1)),
+  });
+  const newcomers = options.newcomerMs > 0
+    ? new Newcomers(options.host, port, options.newcomerMs)
+    : undefined;
+  const memoryWatch = attacking ? watchMemory(pid) : undefined;
+  const logBytesAtOpen = server?.log.bytes ?? 0;
+  if (options.attack) progress(`attack: ${options.attack}`);
   progress(`measuring ${options.seconds} s`);
   // Awaited together, so that a failure of either is handled, and reported at once.
   const [remoteRunning] = await Promise.all([
@@ -311,6 +369,28 @@ async function runTraffic(
   stats.measuring = false;
   const closed = performance.now();
   const [end] = await Promise.all([sample(pid, port, owners), receivers?.stop()]);
+  const logBytes = server ? server.log.bytes - logBytesAtOpen : null;
+  let attackOutcome: AttackOutcome | null = null;
+  if (attacking) {
+    const [report, newcomerReport, rssMaxKiB] = await Promise.all([
+      attack?.stop(ATTACK_STOP_TIMEOUT_MS) ?? null,
+      newcomers?.stop() ?? null,
+      memoryWatch?.stop() ?? null,
+    ]);
+    let rssAfterCooldownKiB: number | null = null;
+    if (options.cooldownSeconds > 0) {
+      progress(`attack over; players stay ${options.cooldownSeconds} s more`);
+      await pause(options.cooldownSeconds * 1000, receivers);
+      rssAfterCooldownKiB = pid === undefined ? null : (await readMemory(pid))?.rssKiB ?? null;
+    }
+    attackOutcome = {
+      report,
+      newcomers: newcomerReport,
+      rssMaxKiB,
+      rssAfterCooldownKiB,
+      logBytes,
+    };
+  }
   for (const index of remoteRunning) running[index] = true;
   const [serverMemory, selfMemory] = await Promise.all([
     pid === undefined ? null : readMemory(pid),
@@ -336,6 +416,7 @@ async function runTraffic(
     serverMemory,
     selfMemory,
     exitedEarly,
+    attack: attackOutcome,
   };
 }
 
@@ -392,6 +473,7 @@ async function measure(
   }
   const { connect, running, start, end, opened, closed, serverMemory, selfMemory, exitedEarly } =
     traffic;
+  const attack = traffic.attack;
   const connected = connect.connected.filter(Boolean).length;
 
   let exitCode: number | null = null;
@@ -491,6 +573,18 @@ async function measure(
       logErrors: server ? server.log.errors : null,
       exitCode,
       exitedEarly,
+    },
+    attack: attack && {
+      name: options.attack ?? null,
+      report: attack.report,
+      newcomers: attack.newcomers,
+      serverRssMaxMiB: attack.rssMaxKiB === null ? null : attack.rssMaxKiB / MIB,
+      serverRssAfterCooldownMiB: attack.rssAfterCooldownKiB === null
+        ? null
+        : attack.rssAfterCooldownKiB / MIB,
+      cooldownSeconds: options.cooldownSeconds,
+      logBytes: attack.logBytes,
+      logBytesPerMinute: attack.logBytes === null ? null : attack.logBytes / seconds * 60,
     },
     generator: {
       cpuPercent: selfCpu?.total ?? null,

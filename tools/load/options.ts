@@ -5,6 +5,14 @@
  */
 import { parseArgs } from "node:util";
 import { isIpv4Loopback, MAX_CLIENTS } from "./addresses.ts";
+import type { ServerStderr } from "./server_process.ts";
+import {
+  ATTACK_DESCRIPTIONS,
+  type AttackName,
+  ATTACKS,
+  MAX_ATTACK_CONNECTIONS,
+  MAX_ATTACK_RATE,
+} from "./attacks.ts";
 
 /** Settings of one load run. */
 export interface LoadOptions {
@@ -32,6 +40,17 @@ export interface LoadOptions {
   stalenessReceivers: number;
   /** Live channel viewers subscribed to positions (needs --spawn and an [http] config). */
   viewers: number;
+  /** The attack run during the measured window, if any. */
+  attack: AttackName | undefined;
+  /** The attack's connections and rate; undefined: the scenario's defaults. */
+  attackConnections: number | undefined;
+  attackRate: number | undefined;
+  /** Milliseconds between two newcomers trying to join during the window; 0 for none. */
+  newcomerMs: number;
+  /** Seconds after the window (attack over, players still on) before memory is read again. */
+  cooldownSeconds: number;
+  /** What becomes of the spawned server's standard error once it listens. */
+  serverStderr: ServerStderr;
 }
 
 /** A bad command line; the message names the flag. */
@@ -47,6 +66,8 @@ export const USAGE =
   `Usage: deno task load -- --clients N [--tcp-only-ratio R] [--rate-ms MS] [--seconds S]
          [--warmup-seconds S] [--maps M] [--port P | --spawn] [--pid PID] [--host ADDRESS]
          [--config FILE] [--staleness-receivers K] [--viewers V]
+         [--attack NAME [--attack-connections N] [--attack-rate R]] [--newcomer-ms MS]
+         [--cooldown-seconds S] [--server-stderr read|stopped|closed]
 
 Runs N SAR-like clients against a ghost server on this machine, each from its own loopback
 address, and reports bulk update rate, staleness, bytes, drops and the server's CPU and memory.
@@ -66,7 +87,21 @@ address, and reports bulk update rate, staleness, bytes, drops and the server's 
   --viewers V               live channel viewers subscribed to positions (default 0); needs
                             --spawn and a --config with [http] enabled and a token, e.g.
                             bench/configs/http_viewers.toml
-  -h, --help                show this help`;
+  --attack NAME             run this attack during the measured window, in a process of its
+                            own, from 127.50.x.y (see below)
+  --attack-connections N    the attack's connections at once (default: per attack)
+  --attack-rate R           the attack's events per second (default: per attack)
+  --newcomer-ms MS          a newcomer tries to join every MS during the window, 0 for none
+                            (default 2500 with --attack, else 0)
+  --cooldown-seconds S      after the window, keep the players on S more seconds, then read
+                            the server's memory again (default 10 with --attack, else 0)
+  --server-stderr MODE      once the spawned server listens, keep reading its standard error
+                            ("read", the default), stop reading it ("stopped": the pipe fills
+                            up) or close it ("closed": its writes fail with EPIPE)
+  -h, --help                show this help
+
+Attacks:
+${ATTACKS.map((name) => `  ${name.padEnd(16)} ${ATTACK_DESCRIPTIONS[name]}`).join("\n")}`;
 
 function integer(flag: string, text: string | undefined, min: number, max: number): number;
 function integer(
@@ -133,6 +168,12 @@ export function parseOptions(args: string[]): LoadOptions | undefined {
         config: { type: "string" },
         "staleness-receivers": { type: "string" },
         viewers: { type: "string" },
+        attack: { type: "string" },
+        "attack-connections": { type: "string" },
+        "attack-rate": { type: "string" },
+        "newcomer-ms": { type: "string" },
+        "cooldown-seconds": { type: "string" },
+        "server-stderr": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -167,6 +208,24 @@ export function parseOptions(args: string[]): LoadOptions | undefined {
       "Flag --viewers needs --spawn and --config with [http] enabled and a token, e.g. bench/configs/http_viewers.toml",
     );
   }
+  const attack = values.attack as AttackName | undefined;
+  if (attack !== undefined && !ATTACKS.includes(attack)) {
+    throw new UsageError(`Flag --attack must be one of ${ATTACKS.join(", ")}, got "${attack}"`);
+  }
+  const serverStderr = (values["server-stderr"] ?? "read") as ServerStderr;
+  if (!["read", "stopped", "closed"].includes(serverStderr)) {
+    throw new UsageError(
+      `Flag --server-stderr must be read, stopped or closed, got "${serverStderr}"`,
+    );
+  }
+  if (serverStderr !== "read" && !spawn) {
+    throw new UsageError("Flag --server-stderr needs --spawn: it is about the spawned server");
+  }
+  if (attack === undefined) {
+    for (const flag of ["attack-connections", "attack-rate"] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`Flag --${flag} needs --attack`);
+    }
+  }
   return {
     clients: integer("clients", values.clients, 1, MAX_CLIENTS),
     tcpOnlyRatio: decimal("tcp-only-ratio", values["tcp-only-ratio"], 0, 1, 0.25),
@@ -181,5 +240,23 @@ export function parseOptions(args: string[]): LoadOptions | undefined {
     config: values.config,
     stalenessReceivers: integer("staleness-receivers", values["staleness-receivers"], 0, 1e6, 16)!,
     viewers,
+    attack,
+    attackConnections: integer(
+      "attack-connections",
+      values["attack-connections"],
+      0,
+      MAX_ATTACK_CONNECTIONS,
+      undefined,
+    ),
+    attackRate: integer("attack-rate", values["attack-rate"], 1, MAX_ATTACK_RATE, undefined),
+    newcomerMs: integer("newcomer-ms", values["newcomer-ms"], 0, 600_000, attack ? 2500 : 0)!,
+    cooldownSeconds: decimal(
+      "cooldown-seconds",
+      values["cooldown-seconds"],
+      0,
+      600,
+      attack ? 10 : 0,
+    ),
+    serverStderr,
   };
 }

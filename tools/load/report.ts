@@ -7,6 +7,8 @@
 import type { ViewersSummary } from "./viewers.ts";
 import type { HistogramSummary } from "./histogram.ts";
 import type { LoadOptions } from "./options.ts";
+import type { AttackReport } from "./attacks.ts";
+import type { NewcomerReport } from "./newcomers.ts";
 
 /** Minimum, mean and maximum of a per-client figure. */
 export interface Spread {
@@ -121,6 +123,22 @@ export interface LoadResult {
     exitCode: number | null;
     exitedEarly: boolean;
   };
+  /** The attack run during the window and what it did to the others; null without one. */
+  attack: {
+    name: string | null;
+    /** What the attack process did (null: it reported nothing). */
+    report: AttackReport | null;
+    /** Newcomers that tried to join during the window. */
+    newcomers: NewcomerReport | null;
+    /** Highest server RSS sampled each second during the window. */
+    serverRssMaxMiB: number | null;
+    /** Server RSS `cooldownSeconds` after the window (attack over, players still on). */
+    serverRssAfterCooldownMiB: number | null;
+    cooldownSeconds: number;
+    /** Bytes the spawned server logged (stdout + stderr) during the window, and per minute. */
+    logBytes: number | null;
+    logBytesPerMinute: number | null;
+  } | null;
   generator: {
     cpuPercent: number | null;
     userCpuPercent: number | null;
@@ -173,6 +191,43 @@ function counts(record: Record<string, number>): string {
 function bytes(perSecond: number): string {
   if (perSecond >= 1024 * 1024) return `${(perSecond / 1024 / 1024).toFixed(2)} MiB/s`;
   return `${(perSecond / 1024).toFixed(1)} KiB/s`;
+}
+
+function attackSection(result: LoadResult): [string, [string, string][]][] {
+  const a = result.attack;
+  if (!a) return [];
+  const r = a.report;
+  const n = a.newcomers;
+  return [[`Attack${a.name ? `: ${a.name}` : ""} (during the window)`, [
+    [
+      "attacker did",
+      r === null
+        ? "n/a"
+        : `${r.opened} connections opened, ${r.joined} joined, ${r.closedByServer} closed by the server, ${r.sent} sent (${
+          bytes(r.sentBytes / Math.max(r.seconds, 0.001))
+        }), ${r.errors} errors, over ${r.seconds.toFixed(1)} s`,
+    ],
+    [
+      "newcomers joined",
+      n === null
+        ? "n/a"
+        : `${n.joined} of ${n.attempted}${
+          n.attempted > n.joined ? ` (${counts(n.failures)})` : ""
+        }`,
+    ],
+    [
+      "server RSS",
+      `max ${fixed(a.serverRssMaxMiB, 1, " MiB")} during, ${
+        fixed(a.serverRssAfterCooldownMiB, 1, " MiB")
+      } ${a.cooldownSeconds} s after`,
+    ],
+    [
+      "server log growth",
+      a.logBytes === null
+        ? "n/a (not spawned)"
+        : `${a.logBytes} bytes (${fixed((a.logBytesPerMinute ?? 0) / 1024, 1, " KiB")}/min)`,
+    ],
+  ]]];
 }
 
 /** The human-readable table: one "label  value" row per figure, grouped by section. */
@@ -278,6 +333,7 @@ export function formatTable(result: LoadResult): string {
           : `code ${server.exitCode}${server.exitedEarly ? " (EXITED DURING THE RUN)" : ""}`,
       ],
     ]],
+    ...attackSection(result),
     ["Load generator (this process, over the window)", [
       [
         "CPU (% of one core)",

@@ -15,11 +15,22 @@ export interface SpawnOptions {
   config?: string;
   /** Give up if it is not listening after this long. */
   readyTimeoutMs: number;
+  /**
+   * What becomes of the server's standard error once it listens: "read" (the default), "stopped"
+   * (never read again: the pipe fills up, as with a stuck log shipper) or "closed" (the pipe is
+   * closed: every write fails with EPIPE, as with `| head`).
+   */
+  stderr?: ServerStderr;
 }
+
+/** See {@linkcode SpawnOptions.stderr}. */
+export type ServerStderr = "read" | "stopped" | "closed";
 
 /** What the server's log showed. */
 export interface ServerLogSummary {
   lines: number;
+  /** Bytes written to standard output and error so far. */
+  bytes: number;
   /** Lines logged at warning level. */
   warnings: number;
   /** Lines logged at error or fatal level. */
@@ -105,20 +116,35 @@ export class SpawnedServer {
   httpPort: number | undefined;
   readonly #child: Deno.ChildProcess;
   readonly #logDone: Promise<void>;
-  readonly #summary: ServerLogSummary = { lines: 0, warnings: 0, errors: 0, samples: [], tail: [] };
+  readonly #summary: ServerLogSummary = {
+    lines: 0,
+    bytes: 0,
+    warnings: 0,
+    errors: 0,
+    samples: [],
+    tail: [],
+  };
   #listening = false;
   #exit: Deno.CommandStatus | undefined;
 
   readonly #data: string;
 
-  private constructor(child: Deno.ChildProcess, hostname: string, port: number, data: string) {
+  private constructor(
+    child: Deno.ChildProcess,
+    hostname: string,
+    port: number,
+    data: string,
+    stderr: ServerStderr,
+  ) {
     this.#child = child;
     this.#data = data;
     this.pid = child.pid;
     this.hostname = hostname;
     this.port = port;
-    this.#logDone = Promise.all([this.#readLog(child.stdout), this.#readLog(child.stderr)])
-      .then(() => {});
+    this.#logDone = Promise.all([
+      this.#readLog(child.stdout, "read"),
+      this.#readLog(child.stderr, stderr),
+    ]).then(() => {});
     child.status.then((status) => this.#exit = status);
   }
 
@@ -151,7 +177,7 @@ export class SpawnedServer {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const server = new SpawnedServer(child, options.hostname, port, data);
+    const server = new SpawnedServer(child, options.hostname, port, data, options.stderr ?? "read");
     try {
       await server.#waitUntilListening(options.readyTimeoutMs);
     } catch (error) {
@@ -234,10 +260,28 @@ export class SpawnedServer {
     return { code: status.code, signal: status.signal, killed };
   }
 
-  async #readLog(stream: ReadableStream<Uint8Array>): Promise<void> {
+  async #readLog(stream: ReadableStream<Uint8Array>, mode: ServerStderr): Promise<void> {
     let rest = "";
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      const lines = (rest + text).split("\n");
+    const summary = this.#summary;
+    const counted = stream.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          summary.bytes += chunk.length;
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    // A reader, not `for await`: leaving that loop would cancel the stream, and "stopped"
+    // must leave the pipe open but unread.
+    const reader = counted.pipeThrough(new TextDecoderStream()).getReader();
+    for (;;) {
+      if (this.#listening && mode !== "read") {
+        if (mode === "closed") await reader.cancel();
+        return; // "stopped": the pipe stays open, and fills up
+      }
+      const { value, done } = await reader.read();
+      if (done) break;
+      const lines = (rest + value).split("\n");
       rest = lines.pop() ?? "";
       for (const line of lines) this.#onLine(line);
     }
