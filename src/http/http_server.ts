@@ -378,7 +378,7 @@ export class HttpApi {
         handle: (context) => this.#upgrade(context),
       },
       ...historyRoutes(this.#history),
-      ...resourceRoutes(server, this.#table),
+      ...resourceRoutes(server, this.#table, this.#history),
       ...hosterRoutes(server, this.#table),
     ];
     return routes;
