@@ -220,7 +220,10 @@ for (const kind of ["memory", "storage"] as const) {
         ["198.51.100.20", null, "server"],
       ]);
       assert.ok(Date.parse(answer.data[0].time) >= before - 1000);
-      assert.match(answer.text, /^Banned IPs:\n {2}127\.\S+ wall clipping in a race \(by panel at /);
+      assert.match(
+        answer.text,
+        /^Banned IPs:\n {2}127\.\S+ wall clipping in a race \(by panel at /,
+      );
       const ban = (await t.request("GET", "/api/v1/history?type=ban&actor=panel", { token: READ }))
         .json<{ entries: { data: unknown }[] }>().entries;
       assert.deepEqual(ban.map((e) => e.data), [
