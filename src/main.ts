@@ -30,7 +30,7 @@ import { AdminConsole } from "./console/console.ts";
 import { routeConsoleLogs } from "./logging/setup.ts";
 import { Storage, storageCommands, StorageError } from "./storage/mod.ts";
 import { startPlugins } from "./plugins/mod.ts";
-import { startHttp } from "./http/mod.ts";
+import { type HttpApi, startHttp } from "./http/mod.ts";
 import { StorageHistory } from "./http/storage_history.ts";
 
 const USAGE = `Usage: deno task start|server [--config FILE] [--port PORT] [--hostname ADDRESS]
@@ -234,8 +234,9 @@ async function main(): Promise<number> {
     }
     throw error;
   }
+  let http: HttpApi | undefined;
   try {
-    await startHttp(server, config, commands, { history, version: VERSION_TEXT });
+    http = await startHttp(server, config, commands, { history, version: VERSION_TEXT });
   } catch (error) {
     console.error(
       `error: [http] cannot listen on ${config.http.hostname}:${config.http.port}: ${
@@ -286,6 +287,7 @@ async function main(): Promise<number> {
   unrouteLogs();
   await adminConsole?.close();
   await admin?.close();
+  await http?.stop(); // requests in flight read the database: let them finish first
   await storage.close();
   await dispose(); // flushes the sinks
   return 0;

@@ -271,3 +271,13 @@ Deno.test("static files at / from the dashboard directory, nothing outside it", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("stop twice: the second call waits for the first (main closes the database after it)", async () => {
+  await withHttp({}, async (t) => {
+    const first = t.http.stop();
+    const second = t.http.stop();
+    assert.equal(second, first);
+    await second;
+    await assert.rejects(fetch(`${t.base}/health`), TypeError); // nothing listens any more
+  });
+});
