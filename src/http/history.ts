@@ -1,6 +1,7 @@
 /**
- * Where `/api/v1/history` and `/api/v1/finishes` read from: a small interface that the storage
- * layer implements, and an in-memory implementation that records the server's events.
+ * Where `/api/v1/history`, `/api/v1/finishes` and the details of `/api/v1/bans` come from: a
+ * small interface, implemented over the SQLite store by `StorageHistory` (what `deno task start`
+ * uses) and in memory by {@linkcode MemoryHistory} (a server embedded without storage).
  *
  * @module
  */
@@ -112,8 +113,8 @@ export interface BanEntry {
 }
 
 /**
- * What the history routes need: the storage layer implements it; {@linkcode MemoryHistory}
- * is the in-memory stand-in.
+ * What the history routes need: `StorageHistory` implements it over the SQLite store;
+ * {@linkcode MemoryHistory} is the in-memory stand-in.
  *
  * @example
  * ```ts
