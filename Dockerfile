@@ -5,8 +5,11 @@ FROM denoland/deno:2.9.6
 WORKDIR /app
 
 COPY deno.json deno.lock ./
-COPY mod.ts ./
+COPY mod.ts plugin.ts ./
 COPY src ./src
+# The bundled plugins ([plugins] load = ["plugins/race_helper.ts"] in the mounted config.toml);
+# they import the top-level plugin.ts.
+COPY plugins ./plugins
 COPY config.toml ./
 
 # Test-only packages leave the import map and the lock file, so that nothing fetches them.
@@ -17,9 +20,9 @@ RUN DENO_DIR=/tmp/deno-remove deno remove fast-check yaml && rm -rf /tmp/deno-re
 RUN mkdir -p /app/data /app/logs && chown deno:deno /app/data /app/logs
 USER deno
 
-# Cache exactly what the server and `deno task console` import, so that the container starts
-# without network access.
-RUN deno cache --frozen src/main.ts src/console/remote.ts
+# Cache exactly what the server, `deno task console` and the bundled plugins import, so that the
+# container starts without network access.
+RUN deno cache --frozen src/main.ts src/console/remote.ts plugins/chat_guard.ts plugins/motd.ts plugins/race_helper.ts
 
 # SAR connects over TCP and sends positions over UDP, on the same port.
 EXPOSE 53000/tcp 53000/udp

@@ -37,8 +37,8 @@ export class RaceHelper extends Plugin<typeof schema> {
 
   /** Ids of the players who are ready. */
   readonly ready = new Set<number>();
-  /** Finishes of the current race, in order. */
-  readonly finishes: { name: string; time: string }[] = [];
+  /** Finishes of the current race, in order: at most one per player. */
+  readonly finishes: { id: number; name: string; time: string }[] = [];
   /** Whether a race is on (a countdown was started and has not been superseded). */
   racing = false;
 
@@ -110,7 +110,10 @@ export class RaceHelper extends Plugin<typeof schema> {
   @on(ServerEvent.SpeedrunFinish)
   async onFinish(client: IClient, time: string): Promise<void> {
     if (!this.racing) return;
-    this.finishes.push({ name: client.name, time });
+    // A race's result is each player's first finish; later ones (a second run, or a client
+    // repeating itself) are neither announced nor stored.
+    if (this.finishes.some((finish) => finish.id === client.id)) return;
+    this.finishes.push({ id: client.id, name: client.name, time });
     const place = this.finishes.length;
     await this.broadcast(`${place}. ${client.name} ${time}`);
     await this.server.history?.recordFinish({

@@ -28,7 +28,8 @@ import { ADMIN_SOCKET_NAME, AdminSocket, AdminSocketError } from "./console/admi
 import { AdminConsole } from "./console/console.ts";
 import { Storage, storageCommands, StorageError } from "./storage/mod.ts";
 import { startPlugins } from "./plugins/mod.ts";
-import { startHttp } from "./http/mod.ts";
+import { type HttpApi, startHttp } from "./http/mod.ts";
+import { StorageHistory } from "./http/storage_history.ts";
 
 const USAGE = `Usage: deno task start|server [--config FILE] [--port PORT] [--hostname ADDRESS]
                               [--data DIR] [--no-console] [--plugin MODULE]...
@@ -184,7 +185,15 @@ async function main(): Promise<number> {
   const commands = createCommandTable();
   for (const command of storageCommands(storage)) commands.register(command);
   const configFile = source === "the built-in defaults" ? undefined : source;
-  await startPlugins(server, config, { table: commands, extra: invocation.plugins, configFile });
+  // One store behind every surface: the console's history/finishes, the HTTP API's routes and
+  // the finishes plugins report (with the reporting plugin as the actor).
+  const history = new StorageHistory(storage);
+  await startPlugins(server, config, {
+    table: commands,
+    extra: invocation.plugins,
+    configFile,
+    history: (plugin) => ({ recordFinish: (record) => storage.recordFinish(record, plugin) }),
+  });
   // The remote console's socket (Unix sockets: not on Windows, where only the local one runs).
   let admin: AdminSocket | undefined;
   try {
@@ -239,8 +248,9 @@ async function main(): Promise<number> {
     }
     throw error;
   }
+  let http: HttpApi | undefined;
   try {
-    await startHttp(server, config, commands, { version: VERSION_TEXT });
+    http = await startHttp(server, config, commands, { history, version: VERSION_TEXT });
   } catch (error) {
     console.error(
       `error: [http] cannot listen on ${config.http.hostname}:${config.http.port}: ${
@@ -294,6 +304,7 @@ async function main(): Promise<number> {
   unrouteLogs();
   await adminConsole?.close();
   await admin?.close();
+  await http?.stop(); // requests in flight read the database: let them finish first
   await storage.close();
   await logging.close(); // the summaries, then the sinks
   return 0;

@@ -69,9 +69,18 @@ Deno.test("Dockerfile: dependencies of the server and console only, cached at bu
   const runs = dockerfile.filter((i) => i.keyword === "RUN").map((i) => i.text);
   const cache = runs.find((text) => text.includes("deno cache"));
   assert.ok(cache, "a RUN caches the dependencies");
-  assert.match(cache, /deno cache --frozen src\/main\.ts src\/console\/remote\.ts$/);
-  // The packages no file under src/ imports (test packages) are removed before caching.
-  const used = importsUnder("src/");
+  // The server, the console and every bundled plugin (loaded at run time, so named here).
+  const bundled = [...Deno.readDirSync(new URL("plugins/", root))]
+    .filter((entry) => entry.isFile && entry.name.endsWith(".ts"))
+    .map((entry) => `plugins/${entry.name}`).sort();
+  assert.ok(bundled.includes("plugins/race_helper.ts"));
+  assert.equal(
+    /deno cache --frozen (.*)$/.exec(cache)?.[1],
+    ["src/main.ts", "src/console/remote.ts", ...bundled].join(" "),
+  );
+  // The packages no file under src/ or plugins/ imports (test packages) are removed before
+  // caching.
+  const used = new Set([...importsUnder("src/"), ...importsUnder("plugins/")]);
   const testOnly = Object.keys(denoJson.imports).filter((name) => !used.has(name)).sort();
   assert.ok(testOnly.includes("fast-check"));
   const remove = runs.find((text) => text.includes("deno remove"));

@@ -58,14 +58,81 @@ Deno.test("every path the Dockerfile copies exists and is not docker-ignored", (
   const dockerfile = read("Dockerfile");
   const ignored = read(".dockerignore").split("\n").filter(Boolean);
   const copied = [...dockerfile.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1].split(" "));
-  assert.deepEqual(copied.sort(), ["config.toml", "deno.json", "deno.lock", "mod.ts", "src"]);
+  assert.deepEqual(copied.sort(), [
+    "config.toml",
+    "deno.json",
+    "deno.lock",
+    "mod.ts",
+    "plugin.ts",
+    "plugins",
+    "src",
+  ]);
   for (const path of copied) {
     assert.ok(Deno.statSync(new URL(path, root)), path);
     assert.ok(!ignored.includes(path), `${path} is in .dockerignore`);
   }
-  // Everything main.ts imports must be inside what is copied.
-  const imports = [...read("mod.ts").matchAll(/from "\.\/(\w+)\//g)].map((m) => m[1]);
-  for (const directory of imports) assert.equal(directory, "src");
+  // What the copied entry points import must be inside what is copied: the server's modules
+  // from src/, the bundled plugins from ../plugin.ts, which imports src/.
+  for (const file of ["mod.ts", "plugin.ts"]) {
+    for (const [, directory] of read(file).matchAll(/from "\.\/(\w+)\//g)) {
+      assert.equal(directory, "src", file);
+    }
+  }
+  for (const entry of Deno.readDirSync(new URL("plugins/", root))) {
+    for (const [, target] of read(`plugins/${entry.name}`).matchAll(/from "(\.[^"]*)"/g)) {
+      assert.equal(target, "../plugin.ts", `plugins/${entry.name} imports ${target}`);
+    }
+  }
+});
+
+/** The files `deno publish` would upload: deno.json's publish include minus exclude. */
+function publishedFiles(): Set<string> {
+  const { publish } = JSON.parse(read("deno.json")) as {
+    publish: { include: string[]; exclude: string[] };
+  };
+  const files = new Set<string>();
+  const walk = (path: string) => {
+    if (publish.exclude.some((out) => path === out || path.startsWith(out))) return;
+    if (Deno.statSync(new URL(path, root)).isDirectory) {
+      for (const entry of Deno.readDirSync(new URL(path, root))) {
+        walk(`${path.replace(/\/$/, "")}/${entry.name}`);
+      }
+    } else files.add(path);
+  };
+  for (const path of publish.include) walk(path);
+  return files;
+}
+
+Deno.test("the published package imports only published files, and leaves the command-line programs out", () => {
+  const files = publishedFiles();
+  const missing: string[] = [];
+  for (const file of files) {
+    if (!file.endsWith(".ts")) continue;
+    const text = read(file);
+    const targets = [
+      ...text.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g),
+      ...text.matchAll(/new URL\("(\.{1,2}\/[^"]+\.ts)", import\.meta\.url\)/g),
+    ].map((match) => new URL(match[1], new URL(file, root)).href.slice(root.href.length));
+    for (const target of targets) {
+      if (!files.has(target)) missing.push(`${file} imports ${target}`);
+    }
+  }
+  assert.deepEqual(missing, []);
+  // The server's and the console's programs, and what only they use, stay out.
+  for (
+    const out of [
+      "src/main.ts",
+      "src/cli/paths.ts",
+      "src/console/remote.ts",
+      "src/storage/storage.ts",
+      "src/http/storage_history.ts",
+    ]
+  ) {
+    assert.ok(!files.has(out), `${out} is published`);
+  }
+  for (const entry of ["mod.ts", "plugin.ts", "testing.ts", "protocol.ts", "client.ts"]) {
+    assert.ok(files.has(entry), entry);
+  }
 });
 
 Deno.test("docker compose publishes the port over TCP and UDP and mounts the config", () => {

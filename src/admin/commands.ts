@@ -235,22 +235,22 @@ function kick(context: CommandContext, selector: PlayerSelector): CommandOutput 
   return { text: `Kicked ${names(kicked)}`, data: kicked.map(clientData) };
 }
 
-function ban(context: CommandContext, selector: PlayerSelector): CommandOutput {
+function ban(context: CommandContext, selector: PlayerSelector, reason?: string): CommandOutput {
   const { server, actor } = context;
   let result: { ips: string[]; kicked: ClientInfo[] };
   if ("ip" in selector) {
-    result = server.ban({ ip: selector.ip }, undefined, actor);
+    result = server.ban({ ip: selector.ip }, reason, actor);
   } else {
     const targets = resolvePlayers(server, selector, several(selector));
     const ips = [...new Set(targets.map((target) => target.ip))];
     result = { ips: [], kicked: [] };
     for (const ip of ips) {
-      const one = server.ban({ ip }, undefined, actor);
+      const one = server.ban({ ip }, reason, actor);
       result.ips.push(...one.ips);
       result.kicked.push(...one.kicked);
     }
   }
-  const lines = result.ips.map((ip) => `Banned IP ${ip}`);
+  const lines = result.ips.map((ip) => `Banned IP ${ip}${reason ? `: ${reason}` : ""}`);
   if (result.ips.length === 0) lines.push("Already banned");
   if (result.kicked.length) lines.push(`Disconnected ${names(result.kicked)}`);
   return {
@@ -268,8 +268,17 @@ const kickCommand = defineCommand({
 
 const banCommand = defineCommand({
   name: "ban",
-  summary: "Ban a player's IP (or an IP, connected or not) and disconnect everyone from it",
-  args: [player],
+  summary:
+    "Ban a player's IP (or an IP, connected or not) and disconnect everyone from it; the reason is stored and shown to them",
+  args: [player, {
+    name: "reason",
+    type: "string",
+    rest: true,
+    optional: true,
+    maxLength: 256,
+    doc:
+      "Why (the rest of the line, up to 256 characters): kept with the ban, and what the banned players read",
+  }],
   subcommands: [
     defineCommand({
       name: "list",
@@ -286,7 +295,7 @@ const banCommand = defineCommand({
       },
     }),
   ],
-  run: (context, { player }) => ban(context, player),
+  run: (context, { player, reason }) => ban(context, player, reason),
 });
 
 const unban = defineCommand({

@@ -198,6 +198,10 @@ export interface LimitsSection {
   taunt_rate: number;
   /** Taunts at once. */
   taunt_burst: number;
+  /** Speedrun finishes per second, sustained. */
+  finish_rate: number;
+  /** Speedrun finishes at once. */
+  finish_burst: number;
   /** VOICE bytes per second, sustained. */
   voice_bytes_rate: number;
   /** VOICE bytes at once. */
@@ -641,6 +645,21 @@ export const CONFIG_SCHEMA: ConfigSchema = {
       max: 10000,
       default: 10,
       doc: "Taunts one player may send at once",
+    },
+    finish_rate: {
+      type: "integer",
+      min: 1,
+      max: 1000,
+      default: 1,
+      doc:
+        "Speedrun finishes per second one player may send, sustained (SAR sends one per run; each is relayed, stored and announced)",
+    },
+    finish_burst: {
+      type: "integer",
+      min: 1,
+      max: 10000,
+      default: 5,
+      doc: "Speedrun finishes one player may send at once",
     },
     voice_bytes_rate: {
       type: "integer",

@@ -13,7 +13,12 @@ import {
   MAX_TEXT_LENGTH,
 } from "../admin/mod.ts";
 import type { GhostServer } from "../server/server.ts";
-import type { HistoryQuery, HistorySource } from "./history.ts";
+import {
+  type BanEntry,
+  HISTORY_EVENT_TYPES,
+  type HistoryQuery,
+  type HistorySource,
+} from "./history.ts";
 import { HttpError, json, type QueryParameter, type RequestContext, type Route } from "./route.ts";
 
 /** Where the API lives. */
@@ -107,18 +112,53 @@ export function commandRoutes(
 
 /**
  * Resource names for the two lists bots ask for most: `GET /api/v1/players` (the `list`
- * command) and `GET /api/v1/bans` (`ban list`).
+ * command) and `GET /api/v1/bans` (`ban list`, each ban with the reason, time and actor the
+ * history knows, for a moderation view).
  */
-export function resourceRoutes(server: GhostServer, table: CommandTable): Route[] {
-  return ([["players", ["list"]], ["bans", ["ban", "list"]]] as const).map(([name, path]) => ({
-    method: "GET",
-    path: `${API_PREFIX}/${name}`,
-    scope: "read",
-    tag: "commands",
-    summary: `The same as GET ${commandRoutePath(path)}`,
-    responseType: "json",
-    handle: (context: RequestContext) => runCommand(server, table, path, context),
-  }));
+export function resourceRoutes(
+  server: GhostServer,
+  table: CommandTable,
+  history?: HistorySource,
+): Route[] {
+  return [
+    {
+      method: "GET",
+      path: `${API_PREFIX}/players`,
+      scope: "read",
+      tag: "commands",
+      summary: `The same as GET ${commandRoutePath(["list"])}`,
+      responseType: "json",
+      handle: (context: RequestContext) => runCommand(server, table, ["list"], context),
+    },
+    {
+      method: "GET",
+      path: `${API_PREFIX}/bans`,
+      scope: "read",
+      tag: "commands",
+      summary: `Banned IPs with reason, time and actor (null where unknown); GET ${
+        commandRoutePath(["ban", "list"])
+      } lists the IPs only`,
+      responseType: "json",
+      async handle({ url }) {
+        checkQuery(url, []);
+        // Which IPs are banned is the server's answer (as `ban list`); the history adds why.
+        const known = new Map((await history?.bans?.() ?? []).map((ban) => [ban.ip, ban]));
+        const bans: BanEntry[] = server.bannedIps().map((ip) =>
+          known.get(ip) ?? { ip, reason: null, time: null, actor: null }
+        );
+        const lines = bans.map((ban) =>
+          `  ${ban.ip}${ban.reason ? ` ${ban.reason}` : ""}${
+            ban.actor ? ` (by ${ban.actor}${ban.time ? ` at ${ban.time}` : ""})` : ""
+          }`
+        );
+        return json({
+          ok: true,
+          text: bans.length ? ["Banned IPs:", ...lines].join("\n") : "No banned IPs",
+          data: bans,
+        });
+      },
+    },
+  ];
 }
 
 function integerParam(url: URL, name: string, min: number, max: number): number | undefined {
@@ -142,7 +182,11 @@ function textParam(url: URL, name: string): string | undefined {
 function checkQuery(url: URL, known: readonly string[]): void {
   for (const key of url.searchParams.keys()) {
     if (!known.includes(key)) {
-      throw new HttpError(400, `Unknown parameter '${key}'; known: ${known.join(", ")}`, key);
+      throw new HttpError(
+        400,
+        `Unknown parameter '${key}'; known: ${known.join(", ") || "none"}`,
+        key,
+      );
     }
   }
 }
@@ -171,7 +215,11 @@ export function historyRoutes(history: HistorySource | undefined): Route[] {
           description: "Only entries older than this id: the `next` of the previous page",
           schema: { type: "integer", minimum: 1 },
         },
-        { name: "type", description: "Only this event type", schema: { type: "string" } },
+        {
+          name: "type",
+          description: "Only events of this type (a server event's name)",
+          schema: { type: "string", enum: [...HISTORY_EVENT_TYPES] },
+        },
         {
           name: "actor",
           description: "Only events caused by this actor",
@@ -194,6 +242,16 @@ export function historyRoutes(history: HistorySource | undefined): Route[] {
         for (const key of ["type", "actor", "player"] as const) {
           const value = textParam(url, key);
           if (value !== undefined) query[key] = value;
+        }
+        if (
+          query.type !== undefined &&
+          !(HISTORY_EVENT_TYPES as readonly string[]).includes(query.type)
+        ) {
+          throw new HttpError(
+            400,
+            `Unknown type '${query.type}'; known: ${HISTORY_EVENT_TYPES.join(", ")}`,
+            "type",
+          );
         }
         const page = await history.history(query);
         return json({ entries: page.entries, next: page.next ?? null });

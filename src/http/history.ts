@@ -1,6 +1,7 @@
 /**
- * Where `/api/v1/history` and `/api/v1/finishes` read from: a small interface that the storage
- * layer implements, and an in-memory implementation that records the server's events.
+ * Where `/api/v1/history`, `/api/v1/finishes` and the details of `/api/v1/bans` come from: a
+ * small interface, implemented over the SQLite store by `StorageHistory` (what `deno task start`
+ * uses) and in memory by {@linkcode MemoryHistory} (a server embedded without storage).
  *
  * @module
  */
@@ -84,11 +85,36 @@ export interface FinishEntry {
   player: string;
   /** The time SAR reported, as sent. */
   runTime: string;
+  /** The place in a race, when a plugin (the race helper) recorded one. */
+  place?: number;
 }
 
 /**
- * What the history routes need: the storage layer implements it; {@linkcode MemoryHistory}
- * is the in-memory stand-in.
+ * A ban as the moderation view shows it: the IP and, when the history knows them, why, when
+ * and by whom (null when unknown, e.g. a ban made before an in-memory history started).
+ *
+ * @example
+ * ```ts
+ * import type { BanEntry } from "@ghosting/server";
+ *
+ * const ban: BanEntry = { ip: "203.0.113.7", reason: "griefing", time: "2026-01-01T00:00:00.000Z", actor: "panel" };
+ * console.log(ban.reason);
+ * ```
+ */
+export interface BanEntry {
+  /** The banned IP. */
+  ip: string;
+  /** The message given with the ban. */
+  reason: string | null;
+  /** When it was banned (ISO 8601). */
+  time: string | null;
+  /** Who banned it (`console`, a token's name, a plugin). */
+  actor: string | null;
+}
+
+/**
+ * What the history routes need: `StorageHistory` implements it over the SQLite store;
+ * {@linkcode MemoryHistory} is the in-memory stand-in.
  *
  * @example
  * ```ts
@@ -110,10 +136,25 @@ export interface HistorySource {
     | Promise<{ entries: HistoryEntry[]; next?: number }>;
   /** The finishes on `map` (every map when absent), newest first, at most `limit`. */
   finishes(map: string | undefined, limit: number): FinishEntry[] | Promise<FinishEntry[]>;
+  /**
+   * What the source knows of current bans (reason, time, actor), for `/api/v1/bans`; which IPs
+   * are banned is always the server's answer.
+   */
+  bans?(): BanEntry[] | Promise<BanEntry[]>;
 }
 
-/** The events history keeps: who came and went, races, and every admin change. */
-const RECORDED = [
+/**
+ * The event types a history records (the server events' names): who came and went, races,
+ * and every admin change; what `/api/v1/history?type=` accepts.
+ *
+ * @example
+ * ```ts
+ * import { HISTORY_EVENT_TYPES } from "@ghosting/server";
+ *
+ * console.log(HISTORY_EVENT_TYPES.includes("speedrunFinish")); // true
+ * ```
+ */
+export const HISTORY_EVENT_TYPES = [
   "connect",
   "disconnect",
   "refuse",
@@ -128,6 +169,9 @@ const RECORDED = [
   "whitelistChange",
   "acceptingChange",
 ] as const satisfies readonly (keyof GhostServerEvents)[];
+
+/** One of {@linkcode HISTORY_EVENT_TYPES}. */
+export type HistoryEventType = typeof HISTORY_EVENT_TYPES[number];
 
 function toJson(payload: Record<string, unknown>): Record<string, unknown> {
   const data: Record<string, unknown> = {};
@@ -163,6 +207,7 @@ export class MemoryHistory implements HistorySource {
   readonly #capacity: number;
   readonly #entries: HistoryEntry[] = [];
   readonly #finishes: FinishEntry[] = [];
+  readonly #bans = new Map<string, BanEntry>();
   #nextId = 1;
 
   /** Keeps at most `capacity` events and as many finishes. */
@@ -175,7 +220,7 @@ export class MemoryHistory implements HistorySource {
 
   /** Records `server`'s events from now on; returns a function that stops recording. */
   attach(server: GhostServer): () => void {
-    const offs = RECORDED.map((type) =>
+    const offs = HISTORY_EVENT_TYPES.map((type) =>
       server.on(type, (payload) => this.record(type, payload as Record<string, unknown>))
     );
     return () => offs.forEach((off) => off());
@@ -195,6 +240,17 @@ export class MemoryHistory implements HistorySource {
     if (player !== undefined) entry.player = player;
     this.#entries.push(entry);
     if (this.#entries.length > this.#capacity) this.#entries.shift();
+    // Bans are admin actions, as many as the server's ban set: kept until lifted.
+    if (type === "ban" && typeof payload.ip === "string") {
+      this.#bans.set(payload.ip, {
+        ip: payload.ip,
+        reason: typeof payload.message === "string" ? payload.message : null,
+        time: entry.time,
+        actor: entry.actor ?? null,
+      });
+    } else if (type === "unban" && typeof payload.ip === "string") {
+      this.#bans.delete(payload.ip);
+    }
     if (type === "speedrunFinish" && client) {
       this.#finishes.push({
         time: entry.time,
@@ -219,6 +275,11 @@ export class MemoryHistory implements HistorySource {
       entries.push(entry);
     }
     return { entries };
+  }
+
+  /** Bans recorded since attached and not lifted since, oldest first. */
+  bans(): BanEntry[] {
+    return [...this.#bans.values()];
   }
 
   /** Finishes on `map` (every map when absent), newest first. */

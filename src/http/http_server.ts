@@ -116,6 +116,7 @@ export class HttpApi {
   readonly #table: CommandTable;
   readonly #options: Required<Omit<HttpApiOptions, "history" | "staticDir" | "tokens">>;
   readonly #history: HistorySource | undefined;
+  #stopping: Promise<void> | undefined;
   readonly #staticDir: URL | undefined;
   readonly #tokens: TokenStore;
   readonly #lockout: Lockout;
@@ -193,13 +194,19 @@ export class HttpApi {
     return { hostname, port };
   }
 
-  /** Closes every live viewer and the listener; resolves when requests in flight are done. */
-  async stop(): Promise<void> {
+  /**
+   * Closes every live viewer and the listener; resolves when requests in flight are done. A
+   * second call resolves with the first (so a caller can wait for it before closing what
+   * requests read, such as the database).
+   */
+  stop(): Promise<void> {
+    const listener = this.#listener;
+    if (!listener) return this.#stopping ?? Promise.resolve();
+    this.#listener = undefined;
     this.#live.close();
     this.#metrics.close();
-    const listener = this.#listener;
-    this.#listener = undefined;
-    if (listener) await listener.shutdown();
+    this.#stopping = listener.shutdown();
+    return this.#stopping;
   }
 
   /**
@@ -378,7 +385,7 @@ export class HttpApi {
         handle: (context) => this.#upgrade(context),
       },
       ...historyRoutes(this.#history),
-      ...resourceRoutes(server, this.#table),
+      ...resourceRoutes(server, this.#table, this.#history),
       ...hosterRoutes(server, this.#table),
     ];
     return routes;

@@ -27,8 +27,11 @@ import { HttpApi } from "./http_server.ts";
 
 export { HEALTH_STALL_MS, HttpApi, type HttpApiOptions, MAX_BODY_BYTES } from "./http_server.ts";
 export {
+  type BanEntry,
   type FinishEntry,
+  HISTORY_EVENT_TYPES,
   type HistoryEntry,
+  type HistoryEventType,
   type HistoryQuery,
   type HistorySource,
   MemoryHistory,

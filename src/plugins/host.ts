@@ -141,8 +141,11 @@ export interface PluginHostOptions {
   hookTimeoutMs?: number;
   /** The clock of the timeouts and of `this.server.now()`; pass the server's. */
   clock?: Clock;
-  /** The server's history, offered to plugins as `this.server.history`. */
-  history?: PluginHistory;
+  /**
+   * The server's history, offered to plugins as `this.server.history`; a function gets each
+   * plugin's name and returns that plugin's view (so a store can record who reported what).
+   */
+  history?: PluginHistory | ((plugin: string) => PluginHistory);
   /** `[plugins.<name>]` sections by name, checked by each plugin's schema as it loads. */
   sections?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Where relative plugin paths are resolved. Default: the working directory. */
@@ -276,7 +279,7 @@ export class PluginHost {
   readonly #admins: { name: string; ip: string }[];
   readonly #timeoutMs: number;
   readonly #clock: Clock;
-  readonly #history?: PluginHistory;
+  readonly #history?: PluginHistory | ((plugin: string) => PluginHistory);
   readonly #sections: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   readonly #baseDir: string | undefined;
   readonly #plugins = new Map<string, Loaded>();
@@ -857,7 +860,7 @@ export class PluginHost {
       startCountdown: (options) => server.startCountdown(options, name),
       status: () => server.status() as unknown as Record<string, unknown>,
       now: () => this.#clock.now(),
-      history: this.#history,
+      history: typeof this.#history === "function" ? this.#history(name) : this.#history,
       execute: async (line) => (await this.table.execute(line, { server, actor: name })).text,
     };
     return {

@@ -48,8 +48,8 @@ export interface StartPluginsOptions {
   extra?: readonly string[];
   /** The config file: `[plugins] load` paths are relative to its directory. */
   configFile?: string;
-  /** The server's history, for plugins that record finishes. */
-  history?: PluginHistory;
+  /** The server's history, for plugins that record finishes (see {@linkcode PluginHostOptions}). */
+  history?: PluginHistory | ((plugin: string) => PluginHistory);
 }
 
 /**

@@ -95,6 +95,7 @@ export class PlayerLimits {
   readonly #color: TokenBucket;
   readonly #map: TokenBucket;
   readonly #taunt: TokenBucket;
+  readonly #finish: TokenBucket;
   readonly #voice: TokenBucket;
   /** Drops tolerated: `flood_drops` per `flood_window_ms`; empty means flooding. */
   readonly #flood: TokenBucket;
@@ -107,6 +108,7 @@ export class PlayerLimits {
     this.#color = new TokenBucket(limits.color_rate, limits.color_burst, now);
     this.#map = new TokenBucket(limits.map_rate, limits.map_burst, now);
     this.#taunt = new TokenBucket(limits.taunt_rate, limits.taunt_burst, now);
+    this.#finish = new TokenBucket(limits.finish_rate, limits.finish_burst, now);
     this.#voice = new TokenBucket(limits.voice_bytes_rate, limits.voice_bytes_burst, now);
     this.#flood = new TokenBucket(
       limits.flood_drops * 1000 / limits.flood_window_ms,
@@ -131,6 +133,8 @@ export class PlayerLimits {
         return this.#map.take(1, now);
       case Header.TAUNT:
         return this.#taunt.take(1, now);
+      case Header.SPEEDRUN_FINISH:
+        return this.#finish.take(1, now);
       case Header.VOICE:
         return this.#voice.take(payloadBytes, now);
       default:

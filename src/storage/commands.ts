@@ -12,7 +12,11 @@ function when(iso: string): string {
 }
 
 function describe(entry: HistoryEntry): string {
-  const who = entry.player ? `${entry.player.name} (${entry.player.id}) @ ${entry.player.ip}` : "";
+  const who = entry.player
+    ? entry.player.id === null
+      ? entry.player.name
+      : `${entry.player.name} (${entry.player.id}) @ ${entry.player.ip}`
+    : "";
   const by = entry.actor ? ` by ${entry.actor}` : "";
   const detail = entry.detail as Record<string, unknown> | string | null;
   const field = (key: string) =>
@@ -26,8 +30,13 @@ function describe(entry: HistoryEntry): string {
       return `${who}: ${detail}`;
     case "map":
       return `${who} loaded ${entry.map}`;
-    case "finish":
-      return `${who} finished ${entry.map ?? "?"} in ${detail}`;
+    case "finish": {
+      const place = field("place");
+      const time = typeof detail === "string" ? detail : field("time");
+      return `${who} finished ${entry.map ?? "?"} in ${time}${
+        place ? ` (place ${place})` : ""
+      }${by}`;
+    }
     case "countdown":
       return `countdown ${field("delay")} s${by}`;
     case "ban":
@@ -95,9 +104,9 @@ export function storageCommands(storage: Storage): Command[] {
           return { text: map ? `No finishes on ${map}` : "No finishes yet", data: [] };
         }
         const lines = finishes.reverse().map((f) =>
-          `${when(f.time)} ${f.map.padEnd(20)} ${
-            f.finishTime.padEnd(12)
-          } ${f.player.name} (${f.player.id})`
+          `${when(f.time)} ${f.map.padEnd(20)} ${f.finishTime.padEnd(12)} ${f.player.name}${
+            f.player.id === null ? "" : ` (${f.player.id})`
+          }${f.place === null ? "" : ` place ${f.place}`}`
         );
         return { text: lines.join("\n"), data: finishes };
       },

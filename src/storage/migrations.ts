@@ -58,6 +58,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX history_finish_map ON history (map, time) WHERE type = 'finish';
     `,
   },
+  {
+    name: "history indexes in id order",
+    // Pages are newest first by id. An index on (column) ends with the row id, so
+    // `column = ? [AND id < ?] ORDER BY id DESC LIMIT n` reads n entries and stops; the
+    // (column, time) indexes of version 2 made SQLite sort every matching row first (96 ms for
+    // one type in a million rows, on the server's thread). Most rows (joins, chat, maps) have no
+    // actor: that index is partial, and stays small.
+    sql: `
+      DROP INDEX history_type_time;
+      DROP INDEX history_player_time;
+      DROP INDEX history_finish_map;
+      CREATE INDEX history_type ON history (type);
+      CREATE INDEX history_player ON history (player_name);
+      CREATE INDEX history_finish_map ON history (map) WHERE type = 'finish';
+      CREATE INDEX history_actor ON history (actor) WHERE actor IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

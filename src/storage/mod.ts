@@ -33,6 +33,7 @@ export {
   type HistoryEntry,
   type HistoryQuery,
   type HistoryType,
+  type ReportedFinish,
   Storage,
   STORAGE_ACTOR,
   StorageError,

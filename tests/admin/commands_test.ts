@@ -175,6 +175,53 @@ Deno.test("ban, ban list, unban: the IP is out until unbanned, every surface see
   });
 });
 
+Deno.test("ban <player> [reason…]: the reason goes with the ban event and to the banned player; C++ forms unchanged", async () => {
+  await withServer({}, async (t) => {
+    const bans = record(t, "ban");
+    const address = t.nextAddress();
+    const griefer = await t.connect("Griefer", { localAddress: address });
+    const output = await run(t, "ban Griefer wall clipping  in lane 2");
+    assert.equal(
+      output.text,
+      `Banned IP ${address}: wall clipping  in lane 2\nDisconnected Griefer (${griefer.id})`,
+    );
+    assert.equal(
+      (await griefer.nextOf(Header.MESSAGE, "tcp")).packet.text,
+      "wall clipping  in lane 2",
+    );
+    await griefer.closed;
+    // The C++ syntax: name|id|ip <value>, with or without a reason after it.
+    const named = await t.connect("Some Name", { localAddress: t.nextAddress() });
+    await run(t, 'ban name "Some Name" spam');
+    await named.closed;
+    const byId = await t.connect("Third", { localAddress: t.nextAddress() });
+    await run(t, `ban id ${byId.id}`);
+    await byId.closed;
+    await run(t, "ban ip 198.51.100.7 known cheater");
+    await run(t, "ban ip 198.51.100.8");
+    assert.deepEqual(bans.map((b) => [b.actor, b.message]), [
+      ["console", "wall clipping  in lane 2"],
+      ["console", "spam"],
+      ["console", undefined],
+      ["console", "known cheater"],
+      ["console", undefined],
+    ]);
+    assert.deepEqual(bans.slice(3).map((b) => b.ip), ["198.51.100.7", "198.51.100.8"]);
+    // A player named like a sub-command or kind still needs the explicit form.
+    await rejects(t, "ban id nope why", /Invalid player id 'nope'/);
+    await rejects(t, "ban ip 999.1.1.1 why", /Invalid IP address '999\.1\.1\.1'/);
+    // From JSON (the HTTP API), the reason is its own field.
+    const call = table.parseJson(["ban"], { player: { ip: "198.51.100.9" }, reason: "api" });
+    await table.run(call, { server: t.server, actor: "panel" });
+    assert.deepEqual(bans.at(-1), { ip: "198.51.100.9", actor: "panel", message: "api" });
+    await rejects(
+      t,
+      `ban ip 198.51.100.10 ${"x".repeat(300)}`,
+      /reason is too long: 300 characters, at most 256/,
+    );
+  });
+});
+
 Deno.test("whitelist add/on/kick/list/remove/off, with events", async () => {
   await withServer({}, async (t) => {
     const carol = await t.connect("Carol");

@@ -93,70 +93,152 @@ Deno.test("bad input: 400 naming the field, for every kind of argument", async (
   });
 });
 
-Deno.test("a bot runs a race through /api/v1, and every action lands in the history with its actor", async () => {
-  await withHttp({}, async (t) => {
-    const alice = await t.connect("Alice", { map: "sp_a1_intro1" });
-    const bob = await t.connect("Bob", { map: "sp_a1_intro1" });
-    const call = async (path: string, body?: unknown) => {
-      const response = await t.request("POST", `/api/v1/${path}`, { token: ADMIN, body });
-      assert.equal(response.status, 200, `${path}: ${response.text}`);
-      return response.json();
-    };
-    const list = await t.request("GET", "/api/v1/list", { token: READ });
-    assert.deepEqual((list.json().data as { name: string }[]).map((c) => c.name), ["Alice", "Bob"]);
-    assert.deepEqual(
-      (await t.request("GET", "/api/v1/players", { token: READ })).json(),
-      list.json(),
-    );
-    await call("countdown/pre", { commands: "sv_cheats 0" });
-    await call("countdown/post", { commands: "say go" });
-    await call("msg", { player: "Alice", message: "You are in lane 1" });
-    const whisper = await alice.next((r) => r.packet.header === Header.MESSAGE);
-    assert.equal((whisper.packet as { text: string }).text, "You are in lane 1");
-    const started = await call("countdown/start", { seconds: 3 });
-    assert.deepEqual(started.data, {
-      delay: 3,
-      preCommands: "sv_cheats 0",
-      postCommands: "say go",
+for (const kind of ["memory", "storage"] as const) {
+  Deno.test(`a bot runs a race through /api/v1, and every action lands in the history with its actor (${kind} history)`, async () => {
+    await withHttp({ history: kind }, async (t) => {
+      const alice = await t.connect("Alice", { map: "sp_a1_intro1" });
+      const bob = await t.connect("Bob", { map: "sp_a1_intro1" });
+      const call = async (path: string, body?: unknown) => {
+        const response = await t.request("POST", `/api/v1/${path}`, { token: ADMIN, body });
+        assert.equal(response.status, 200, `${path}: ${response.text}`);
+        return response.json();
+      };
+      const list = await t.request("GET", "/api/v1/list", { token: READ });
+      assert.deepEqual((list.json().data as { name: string }[]).map((c) => c.name), [
+        "Alice",
+        "Bob",
+      ]);
+      assert.deepEqual(
+        (await t.request("GET", "/api/v1/players", { token: READ })).json(),
+        list.json(),
+      );
+      await call("countdown/pre", { commands: "sv_cheats 0" });
+      await call("countdown/post", { commands: "say go" });
+      await call("msg", { player: "Alice", message: "You are in lane 1" });
+      const whisper = await alice.next((r) => r.packet.header === Header.MESSAGE);
+      assert.equal((whisper.packet as { text: string }).text, "You are in lane 1");
+      const started = await call("countdown/start", { seconds: 3 });
+      assert.deepEqual(started.data, {
+        delay: 3,
+        preCommands: "sv_cheats 0",
+        postCommands: "say go",
+      });
+      for (const client of [alice, bob]) {
+        await client.nextOf(Header.COUNTDOWN, "tcp");
+        client.send({ header: Header.COUNTDOWN, id: client.id, step: 1 });
+        await client.nextOf(Header.COUNTDOWN, "tcp");
+      }
+      alice.send({ header: Header.SPEEDRUN_FINISH, id: alice.id, time: "12.345" });
+      bob.send({ header: Header.SPEEDRUN_FINISH, id: bob.id, time: "13.000" });
+      await t.event("speedrunFinish", (e) => e.client.name === "Bob");
+      const finishes = await t.request("GET", "/api/v1/finishes?map=sp_a1_intro1", { token: READ });
+      assert.deepEqual(
+        (finishes.json().finishes as { player: string; runTime: string }[]).map((
+          f,
+        ) => [f.player, f.runTime]),
+        [["Bob", "13.000"], ["Alice", "12.345"]],
+      );
+      const other = await t.request("GET", "/api/v1/finishes?map=sp_a1_intro2", { token: READ });
+      assert.deepEqual(other.json().finishes, []);
+      await call("accept", { who: "players" });
+      // History: filters and paging.
+      const mine = await t.request("GET", "/api/v1/history?actor=panel&limit=2", { token: READ });
+      const page1 = mine.json() as {
+        entries: { id: number; type: string; actor: string }[];
+        next: number;
+      };
+      assert.deepEqual(page1.entries.map((e) => e.type), ["acceptingChange", "acceptingChange"]);
+      assert.ok(page1.entries.every((e) => e.actor === "panel"));
+      const page2 =
+        (await t.request("GET", `/api/v1/history?actor=panel&limit=2&before=${page1.next}`, {
+          token: READ,
+        })).json() as { entries: { id: number; type: string }[] };
+      assert.deepEqual(page2.entries.map((e) => e.type), ["countdown", "serverMessage"]);
+      assert.ok(page2.entries[0].id < page1.entries[1].id);
+      const bad = await t.request("GET", "/api/v1/history?limit=0", { token: READ });
+      assert.equal(bad.json().field, "limit");
+      const unknownFilter = await t.request("GET", "/api/v1/history?when=now", { token: READ });
+      assert.equal(unknownFilter.json().field, "when");
+      const unknownType = await t.request("GET", "/api/v1/history?type=chat", { token: READ });
+      assert.equal(unknownType.status, 400);
+      assert.equal(unknownType.json().field, "type");
+      // Each event type's payload, the same from either source.
+      const entries = (await t.request("GET", "/api/v1/history?limit=500", { token: READ }))
+        .json<{ entries: { type: string; player?: string; data: Record<string, unknown> }[] }>()
+        .entries;
+      const byType = (type: string) => entries.filter((e) => e.type === type);
+      assert.deepEqual(
+        byType("speedrunFinish").map((
+          e,
+        ) => [e.player, e.data.time, (e.data.client as { map: string }).map]),
+        [["Bob", "13.000", "sp_a1_intro1"], ["Alice", "12.345", "sp_a1_intro1"]],
+      );
+      assert.deepEqual(byType("countdown")[0].data, {
+        delay: 3,
+        preCommands: "sv_cheats 0",
+        postCommands: "say go",
+        actor: "panel",
+      });
+      assert.deepEqual(byType("serverMessage")[0].data, {
+        text: "You are in lane 1",
+        actor: "panel",
+        to: {
+          id: alice.id,
+          name: "Alice",
+          ip: (byType("connect").at(-1)!.data.client as { ip: string }).ip,
+          map: "sp_a1_intro1",
+        },
+      });
+      assert.deepEqual(
+        byType("countdownSettingsChange").map((e) => e.data.settings),
+        [
+          { delay: 3, preCommands: "sv_cheats 0", postCommands: "say go" },
+          { delay: 3, preCommands: "sv_cheats 0", postCommands: "" },
+        ],
+      );
+      assert.deepEqual(byType("connect").map((e) => e.player), ["Bob", "Alice"]);
     });
-    for (const client of [alice, bob]) {
-      await client.nextOf(Header.COUNTDOWN, "tcp");
-      client.send({ header: Header.COUNTDOWN, id: client.id, step: 1 });
-      await client.nextOf(Header.COUNTDOWN, "tcp");
-    }
-    alice.send({ header: Header.SPEEDRUN_FINISH, id: alice.id, time: "12.345" });
-    bob.send({ header: Header.SPEEDRUN_FINISH, id: bob.id, time: "13.000" });
-    await t.event("speedrunFinish", (e) => e.client.name === "Bob");
-    const finishes = await t.request("GET", "/api/v1/finishes?map=sp_a1_intro1", { token: READ });
-    assert.deepEqual(
-      (finishes.json().finishes as { player: string; runTime: string }[]).map((
-        f,
-      ) => [f.player, f.runTime]),
-      [["Bob", "13.000"], ["Alice", "12.345"]],
-    );
-    const other = await t.request("GET", "/api/v1/finishes?map=sp_a1_intro2", { token: READ });
-    assert.deepEqual(other.json().finishes, []);
-    await call("accept", { who: "players" });
-    // History: filters and paging.
-    const mine = await t.request("GET", "/api/v1/history?actor=panel&limit=2", { token: READ });
-    const page1 = mine.json() as {
-      entries: { id: number; type: string; actor: string }[];
-      next: number;
-    };
-    assert.deepEqual(page1.entries.map((e) => e.type), ["acceptingChange", "acceptingChange"]);
-    assert.ok(page1.entries.every((e) => e.actor === "panel"));
-    const page2 =
-      (await t.request("GET", `/api/v1/history?actor=panel&limit=2&before=${page1.next}`, {
-        token: READ,
-      })).json() as { entries: { id: number; type: string }[] };
-    assert.deepEqual(page2.entries.map((e) => e.type), ["countdown", "serverMessage"]);
-    assert.ok(page2.entries[0].id < page1.entries[1].id);
-    const bad = await t.request("GET", "/api/v1/history?limit=0", { token: READ });
-    assert.equal(bad.json().field, "limit");
-    const unknownFilter = await t.request("GET", "/api/v1/history?when=now", { token: READ });
-    assert.equal(unknownFilter.json().field, "when");
   });
-});
+
+  Deno.test(`GET /api/v1/bans: each banned IP with reason, time and actor (${kind} history)`, async () => {
+    await withHttp({ history: kind }, async (t) => {
+      const mallory = await t.connect("Mallory");
+      const before = Date.now();
+      const banned = await t.request("POST", "/api/v1/ban", {
+        token: ADMIN,
+        body: { player: "Mallory", reason: "wall clipping in a race" },
+      });
+      assert.equal(banned.status, 200, banned.text);
+      await mallory.closed;
+      t.server.ban({ ip: "198.51.100.20" }); // no reason, by the server itself
+      const answer = (await t.request("GET", "/api/v1/bans", { token: READ })).json<{
+        text: string;
+        data: { ip: string; reason: string | null; time: string; actor: string }[];
+      }>();
+      assert.deepEqual(answer.data.map(({ ip, reason, actor }) => [ip, reason, actor]), [
+        [answer.data[0].ip, "wall clipping in a race", "panel"],
+        ["198.51.100.20", null, "server"],
+      ]);
+      assert.ok(Date.parse(answer.data[0].time) >= before - 1000);
+      assert.match(
+        answer.text,
+        /^Banned IPs:\n {2}127\.\S+ wall clipping in a race \(by panel at /,
+      );
+      const ban = (await t.request("GET", "/api/v1/history?type=ban&actor=panel", { token: READ }))
+        .json<{ entries: { data: unknown }[] }>().entries;
+      assert.deepEqual(ban.map((e) => e.data), [
+        { ip: answer.data[0].ip, actor: "panel", message: "wall clipping in a race" },
+      ]);
+      await t.request("POST", "/api/v1/unban", { token: ADMIN, body: { ip: "198.51.100.20" } });
+      const after = (await t.request("GET", "/api/v1/bans", { token: READ })).json<{
+        data: { ip: string }[];
+      }>();
+      assert.deepEqual(after.data.map((b) => b.ip), [answer.data[0].ip]);
+      const extra = await t.request("GET", "/api/v1/bans?limit=1", { token: READ });
+      assert.equal(extra.json().field, "limit");
+    });
+  });
+}
 
 Deno.test("history answers 503 where nothing records it", async () => {
   await withHttp({ http: { history: undefined } }, async (t) => {
@@ -188,4 +270,14 @@ Deno.test("static files at / from the dashboard directory, nothing outside it", 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("stop twice: the second call waits for the first (main closes the database after it)", async () => {
+  await withHttp({}, async (t) => {
+    const first = t.http.stop();
+    const second = t.http.stop();
+    assert.equal(second, first);
+    await second;
+    await assert.rejects(fetch(`${t.base}/health`), TypeError); // nothing listens any more
+  });
 });

@@ -3,6 +3,8 @@ import { createCommandTable } from "../../src/admin/mod.ts";
 import type { CommandTable } from "../../src/admin/mod.ts";
 import type { HttpToken } from "../../src/config/mod.ts";
 import { HttpApi, type HttpApiOptions, MemoryHistory } from "../../src/http/mod.ts";
+import { StorageHistory } from "../../src/http/storage_history.ts";
+import { Storage } from "../../src/storage/mod.ts";
 import type { GhostServerOptions } from "../../src/server/mod.ts";
 import { type TestServer, withServer } from "../helpers/harness.ts";
 
@@ -31,19 +33,34 @@ export interface HttpTest extends TestServer {
   live(): Promise<LiveViewer>;
 }
 
+/** Where the API's history comes from: the in-memory one, or the SQLite store as `main.ts` wires it. */
+export type HistoryKind = "memory" | "storage";
+
 export async function withHttp(
-  options: { server?: GhostServerOptions; http?: HttpApiOptions },
+  options: { server?: GhostServerOptions; http?: HttpApiOptions; history?: HistoryKind },
   body: (t: HttpTest) => Promise<void>,
 ): Promise<void> {
-  await withServer(options.server ?? {}, async (t) => {
+  const dir = options.history === "storage" ? await Deno.makeTempDir() : undefined;
+  const storage = dir === undefined ? undefined : Storage.open(`${dir}/ghosting.db`);
+  try {
+    await withServer(options.server ?? {}, async (t) => {
+      await run(t);
+    });
+  } finally {
+    await storage?.close();
+    if (dir !== undefined) await Deno.remove(dir, { recursive: true });
+  }
+
+  async function run(t: TestServer): Promise<void> {
     const table = createCommandTable();
     const history = new MemoryHistory();
     const detach = history.attach(t.server);
+    const detachStorage = storage?.attach(t.server);
     const http = new HttpApi(t.server, table, {
       port: 0,
       tokens: [ADMIN, READ],
       clock: t.clock,
-      history,
+      history: storage ? new StorageHistory(storage) : history,
       ...options.http,
     });
     const { port } = http.start();
@@ -85,9 +102,10 @@ export async function withHttp(
     } finally {
       await Promise.all(viewers.map((viewer) => viewer.close()));
       detach();
+      detachStorage?.();
       await http.stop();
     }
-  });
+  }
 }
 
 /** A live channel client that keeps every message it receives. */

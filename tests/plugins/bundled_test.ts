@@ -106,6 +106,13 @@ Deno.test("race helper: the countdown starts when every player is ready; finishe
   alice.send({ header: Header.SPEEDRUN_FINISH, id: alice.id, time: "13.000" });
   assert.equal(await nextServerMessage(alice, /^1\./), "1. Bob 12.345");
   assert.equal(await nextServerMessage(alice, /^2\./), "2. Alice 13.000");
+  // A second finish of the same race counts once.
+  bob.send({ header: Header.SPEEDRUN_FINISH, id: bob.id, time: "11.000" });
+  await t.server.once("speedrunFinish");
+  alice.sendMessage("/race");
+  assert.equal(await nextServerMessage(alice, /^\d+\. /), "1. Bob 12.345");
+  assert.equal(await nextServerMessage(alice, /^\d+\. /), "2. Alice 13.000");
+  assert.deepEqual((await serverLines(alice)).filter((line) => /^\d+\. /.test(line)), []);
   assert.deepEqual(
     finishes.map(({ map, name, time, place }) => ({ map, name, time, place })),
     [

@@ -24,11 +24,17 @@ function nextRelayed(client: SarClient) {
   return client.next((r) => r.via === "tcp" && !NOT_RELAYED.has(r.packet.header));
 }
 
-/** A relayed packet with no rate: what `from` sends last, so `to` can tell nothing came before. */
-async function sentinel(from: SarClient, to: SarClient): Promise<void> {
-  from.send({ header: Header.SPEEDRUN_FINISH, id: from.id, time: "sentinel" });
+/**
+ * A relayed packet of another rate than the one under test (a finish, or a chat line when
+ * finishes are tested): what `from` sends last, so `to` can tell nothing came before.
+ */
+async function sentinel(from: SarClient, to: SarClient, tested?: number): Promise<void> {
+  const packet: ClientPacket = tested === Header.SPEEDRUN_FINISH
+    ? { header: Header.MESSAGE, id: from.id, text: "sentinel" }
+    : { header: Header.SPEEDRUN_FINISH, id: from.id, time: "sentinel" };
+  from.send(packet);
   const next = await nextRelayed(to);
-  assert.equal(next.packet.header, Header.SPEEDRUN_FINISH, `got ${next.packet.header} first`);
+  assert.equal(next.packet.header, packet.header, `got ${next.packet.header} first`);
 }
 
 function voice(id: number, dataBytes: number): ClientPacket {
@@ -177,6 +183,11 @@ const RATES = [
     packet: (id: number): ClientPacket => ({ header: Header.TAUNT, id, animation: "wave" }),
   },
   {
+    kind: "speedrun finish",
+    keys: { finish_rate: 2, finish_burst: 3 },
+    packet: (id: number): ClientPacket => ({ header: Header.SPEEDRUN_FINISH, id, time: "1.0" }),
+  },
+  {
     // 3 × 1021-byte packets fill a 3063-byte burst; 2042 bytes a second refill 2 of them.
     kind: "voice",
     keys: { voice_bytes_rate: 2042, voice_bytes_burst: 3063 },
@@ -196,11 +207,11 @@ for (const { kind, keys, packet } of RATES) {
       const header = packet(bob.id).header;
       for (let i = 0; i < 4; i++) bob.send(packet(bob.id));
       for (let i = 0; i < 3; i++) assert.equal((await nextRelayed(alice)).packet.header, header);
-      await sentinel(bob, alice);
+      await sentinel(bob, alice, header);
       assert.deepEqual(drops, ["rate_limited"]);
       t.clock.advance(499); // not quite one packet's worth at 2 a second
       bob.send(packet(bob.id));
-      await sentinel(bob, alice);
+      await sentinel(bob, alice, header);
       assert.deepEqual(drops, ["rate_limited", "rate_limited"]);
       t.clock.advance(2);
       bob.send(packet(bob.id));

@@ -353,3 +353,118 @@ Deno.test("checkpoints run in the worker, not in the server thread's commits", a
     assert.ok(!wal || wal.size === 0, "close leaves no log behind");
   });
 });
+
+Deno.test("history pages by id (before) and filters by actor, with an index for the actor", async () => {
+  await withTempDir(async (dir) => {
+    const storage = Storage.open(`${dir}/ghosting.db`);
+    try {
+      const server = new GhostServer({ hostname: "127.0.0.1", port: 0 });
+      storage.attach(server);
+      for (let i = 0; i < 5; i++) server.sendMessage(`panel ${i}`, "panel");
+      server.sendMessage("from the console", "console");
+      server.ban({ ip: "198.51.100.9" }, "spam", "panel");
+      const mine = storage.history({ actor: "panel", limit: 3 });
+      assert.deepEqual(mine.map((e) => e.detail), ["spam", "panel 4", "panel 3"]);
+      const next = storage.history({ actor: "panel", limit: 3, before: mine[2].id });
+      assert.deepEqual(next.map((e) => e.detail), ["panel 2", "panel 1", "panel 0"]);
+      assert.deepEqual(storage.history({ actor: "panel", before: next[2].id }), []);
+      assert.deepEqual(storage.history({ actor: "nobody" }), []);
+      assert.throws(() => storage.history({ before: 0 }), /before must be a row id/);
+      const db = new DatabaseSync(`${dir}/ghosting.db`);
+      try {
+        // Each filter's page is read in id order from an index: no sort of every matching row.
+        const plan = (where: string, ...params: (string | number)[]) =>
+          db.prepare(
+            `EXPLAIN QUERY PLAN SELECT * FROM history WHERE ${where} AND id < ? ORDER BY id DESC LIMIT 3`,
+          ).all(...params, 100).map((row) => (row as { detail: string }).detail).join("\n");
+        for (
+          const [where, value, index] of [
+            ["actor = ?", "panel", "history_actor"],
+            ["type IN (?)", "chat", "history_type"],
+            ["player_name = ?", "Alice", "history_player"],
+            ["type = 'finish' AND map = ?", "sp_a1_intro1", "history_finish_map"],
+          ]
+        ) {
+          const shown = plan(where, value);
+          assert.match(shown, new RegExp(`USING INDEX ${index} \\(`), `${where}: ${shown}`);
+          assert.doesNotMatch(shown, /TEMP B-TREE/, `${where}: ${shown}`);
+        }
+      } finally {
+        db.close();
+      }
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
+Deno.test("a finish a plugin reports adds its place to the server's row, or is stored alone", async () => {
+  await withTempDir(async (dir) => {
+    const storage = Storage.open(`${dir}/ghosting.db`);
+    const table = createCommandTable();
+    for (const command of storageCommands(storage)) table.register(command);
+    try {
+      await withServer({}, async (t) => {
+        storage.attach(t.server);
+        const alice = await t.connect("Alice", { map: "sp_a1_intro1" });
+        alice.send({ header: Header.SPEEDRUN_FINISH, id: alice.id, time: "13.000" });
+        await t.event("speedrunFinish");
+        storage.recordFinish(
+          { map: "sp_a1_intro1", name: "Alice", time: "13.000", place: 1 },
+          "race-helper",
+        );
+        // Reported by a plugin alone (no such run from the server): a row of its own.
+        storage.recordFinish(
+          { map: "sp_a1_intro1", name: "Ghost", time: "9.999", place: 2 },
+          "race-helper",
+        );
+        assert.deepEqual(
+          storage.finishes("sp_a1_intro1").map((
+            f,
+          ) => [f.player.name, f.player.id, f.finishTime, f.place]),
+          [["Ghost", null, "9.999", 2], ["Alice", alice.id, "13.000", 1]],
+        );
+        const [row] = storage.history({ type: "finish", player: "Alice" });
+        assert.equal(row.actor, "race-helper");
+        const text = (await table.execute("finishes", { server: t.server, actor: "console" })).text;
+        assert.match(
+          text,
+          /sp_a1_intro1 +13\.000 +Alice \(\d+\) place 1\n.*9\.999 +Ghost place 2$/,
+        );
+        const history = (await table.execute("history 2", { server: t.server, actor: "console" }))
+          .text;
+        assert.match(history, /Ghost finished sp_a1_intro1 in 9\.999 \(place 2\) by race-helper$/);
+        assert.throws(
+          () => storage.recordFinish({ map: "m", name: "", time: "1" }, "p"),
+          /needs a name/,
+        );
+        assert.throws(
+          () => storage.recordFinish({ map: "m", name: "n", time: "1", place: 0 }, "p"),
+          RangeError,
+        );
+      });
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
+Deno.test("a version 2 database gains the actor index and keeps its history", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/ghosting.db`;
+    const old = new DatabaseSync(path);
+    old.exec(MIGRATIONS[0].sql);
+    old.exec(MIGRATIONS[1].sql);
+    old.exec("PRAGMA user_version = 2");
+    old.prepare("INSERT INTO history (time, type, ip, actor, detail) VALUES (?, 'ban', ?, ?, ?)")
+      .run(1_700_000_000_000, "198.51.100.1", "console", JSON.stringify("old ban"));
+    old.close();
+    const storage = Storage.open(path);
+    try {
+      assert.equal(storage.version, 3);
+      assert.deepEqual(storage.history({ actor: "console" }).map((e) => e.detail), ["old ban"]);
+    } finally {
+      await storage.close();
+    }
+  });
+});
