@@ -8,6 +8,7 @@
 import type { ClientInfo } from "../server/client.ts";
 import type { GhostServerEvents } from "../server/events.ts";
 import type { GhostServer } from "../server/server.ts";
+import { eventJson } from "./event_json.ts";
 
 /**
  * One recorded event.
@@ -173,17 +174,9 @@ export const HISTORY_EVENT_TYPES = [
 /** One of {@linkcode HISTORY_EVENT_TYPES}. */
 export type HistoryEventType = typeof HISTORY_EVENT_TYPES[number];
 
-function toJson(payload: Record<string, unknown>): Record<string, unknown> {
-  const data: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(payload)) {
-    if ((key === "client" || key === "to") && value) {
-      const client = value as ClientInfo;
-      data[key] = { id: client.id, name: client.name, ip: client.ip, map: client.map };
-    } else {
-      data[key] = value;
-    }
-  }
-  return data;
+/** A client as the history keeps it: who and where, not how it looks. */
+function historyClient(client: ClientInfo) {
+  return { id: client.id, name: client.name, ip: client.ip, map: client.map };
 }
 
 /**
@@ -233,7 +226,7 @@ export class MemoryHistory implements HistorySource {
       id: this.#nextId++,
       time: new Date().toISOString(),
       type,
-      data: toJson(payload),
+      data: eventJson(payload, historyClient),
     };
     if (typeof payload.actor === "string") entry.actor = payload.actor;
     const player = client?.name ?? (payload.name as string | undefined);

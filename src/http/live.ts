@@ -16,6 +16,7 @@ import type { GhostServerEvents } from "../server/events.ts";
 import { type GhostServer, POSE_STRIDE } from "../server/server.ts";
 import { CommandError, type CommandTable } from "../admin/mod.ts";
 import { allows } from "./auth.ts";
+import { eventJson } from "./event_json.ts";
 
 const log = getLogger(["ghosting", "http", "live"]);
 
@@ -127,17 +128,6 @@ export const LIVE_EVENTS = [
   "acceptingChange",
   "stop",
 ] as const satisfies readonly (keyof GhostServerEvents)[];
-
-/** An event's payload as JSON for viewers: clients shown as {@linkcode LiveClient}. */
-function eventData(payload: Record<string, unknown>): Record<string, unknown> {
-  const data: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(payload)) {
-    data[key] = (key === "client" || key === "to") && value
-      ? liveClient(value as ClientInfo)
-      : value;
-  }
-  return data;
-}
 
 /** What the channel needs from around it. */
 export interface LiveHost {
@@ -430,7 +420,7 @@ export class LiveChannel {
       type: "event",
       event: name,
       time: new Date().toISOString(),
-      data: eventData(payload as Record<string, unknown>),
+      data: eventJson(payload as Record<string, unknown>, liveClient),
     });
     for (const viewer of this.#viewers) if (viewer.token) this.#send(viewer, text);
   }
