@@ -29,8 +29,10 @@ const MAX_ROWS_PER_FLUSH = 500;
 const BACKLOG_FLUSH_MS = 100;
 /** Rows deleted per pruning step, for the same reason. */
 const PRUNE_BATCH_ROWS = 5_000;
-/** How often the worker copies the write-ahead log into the database file. */
+/** How often the write-ahead log's size is looked at. */
 const CHECKPOINT_INTERVAL_MS = 10_000;
+/** A log this large is copied into the database file (SQLite's own threshold is 4 MiB). */
+const CHECKPOINT_WAL_BYTES = 1024 * 1024;
 /** Longest chat or server message stored; SAR's chat is far shorter. */
 const MAX_STORED_TEXT = 512;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -291,7 +293,8 @@ export class Storage {
   #pruneTimer: TimerId | undefined;
   #detach: Unsubscribe | undefined;
   #closed = false;
-  #checkpointer: Worker | undefined;
+  /** The checkpoint under way, if any. */
+  #checkpointer: { worker: Worker; done: Promise<void> } | undefined;
   #checkpointTimer: TimerId | undefined;
 
   private constructor(path: string, db: DatabaseSync, options: StorageOptions) {
@@ -359,17 +362,52 @@ export class Storage {
 
   /**
    * A commit that triggers SQLite's automatic checkpoint pays for copying the log and an
-   * fsync (10–30 ms measured): too long for the 50 ms loop. A worker's connection does it
-   * instead; without a worker, SQLite's automatic checkpoints stay on.
+   * fsync (10–30 ms measured): too long for the 50 ms loop. So the server's connection never
+   * checkpoints; when the log has grown, a short-lived worker's connection does it and ends.
+   * A worker lives only for that (a resident one costs about 19 MiB of memory for a task that
+   * runs rarely). Without workers, SQLite's automatic checkpoints stay on.
    */
   #startCheckpointer(): void {
+    if (typeof Worker !== "function") {
+      log.warn("Checkpoints stay on the server's thread: workers are not available");
+      return;
+    }
+    this.#db.exec("PRAGMA wal_autocheckpoint = 0");
+    const tick = () => {
+      this.#checkpointTimer = this.#clock.setTimeout(() => {
+        this.#checkpointTimer = undefined;
+        if (this.#closed) return;
+        if (!this.#checkpointer && this.#walBytes() >= CHECKPOINT_WAL_BYTES) this.#checkpoint();
+        tick();
+      }, CHECKPOINT_INTERVAL_MS);
+    };
+    tick();
+  }
+
+  /** Bytes in the write-ahead log (0 when there is none). */
+  #walBytes(): number {
+    try {
+      return Deno.statSync(`${this.path}-wal`).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Starts a worker that checkpoints once and ends; `#checkpointer` is set while it runs. */
+  #checkpoint(): void {
     let worker: Worker;
     try {
       worker = new Worker(new URL("./checkpoint_worker.ts", import.meta.url), { type: "module" });
     } catch (error) {
-      log.warn("Checkpoints stay on the server's thread: {error}", { error });
+      this.#checkpointsOnThisThread(String(error));
       return;
     }
+    const done = Promise.withResolvers<void>();
+    const finish = () => {
+      worker.terminate();
+      if (this.#checkpointer?.worker === worker) this.#checkpointer = undefined;
+      done.resolve();
+    };
     worker.onmessage = ({ data }: MessageEvent) => {
       if (data?.error) {
         log.warn("Checkpointing {path} failed: {error}", { path: this.path, ...data });
@@ -379,55 +417,41 @@ export class Storage {
           result: data?.checkpointed,
         });
       }
+      finish();
     };
     worker.onerror = (event) => {
       event.preventDefault();
-      log.warn(
-        "The checkpoint worker failed ({error}); checkpoints return to the server's thread",
-        {
-          error: event.message,
-        },
-      );
-      this.#stopCheckpointer();
-      this.#db.exec("PRAGMA wal_autocheckpoint = 1000");
+      finish();
+      this.#checkpointsOnThisThread(event.message);
     };
     worker.postMessage({ path: this.path });
-    this.#db.exec("PRAGMA wal_autocheckpoint = 0");
-    this.#checkpointer = worker;
-    const tick = () => {
-      this.#checkpointTimer = this.#clock.setTimeout(() => {
-        this.#checkpointer?.postMessage("checkpoint");
-        if (this.#checkpointer) tick();
-      }, CHECKPOINT_INTERVAL_MS);
-    };
-    tick();
+    this.#checkpointer = { worker, done: done.promise };
   }
 
-  #stopCheckpointer(): void {
-    if (this.#checkpointTimer !== undefined) this.#clock.clearTimeout(this.#checkpointTimer);
-    this.#checkpointTimer = undefined;
-    this.#checkpointer?.terminate();
-    this.#checkpointer = undefined;
-  }
-
-  /** Asks the worker to close its connection (so none is left open), then ends it. */
-  async #closeCheckpointer(): Promise<void> {
-    const worker = this.#checkpointer;
-    if (!worker) return;
-    this.#checkpointer = undefined;
-    if (this.#checkpointTimer !== undefined) this.#clock.clearTimeout(this.#checkpointTimer);
-    this.#checkpointTimer = undefined;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 2000);
-      worker.onmessage = ({ data }: MessageEvent) => {
-        if (data?.closed) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      worker.postMessage("close");
+  /** Workers fail here: let SQLite checkpoint in the server's own commits, as by default. */
+  #checkpointsOnThisThread(error: string): void {
+    log.warn("The checkpoint worker failed ({error}); checkpoints return to the server's thread", {
+      error,
     });
-    worker.terminate();
+    if (this.#checkpointTimer !== undefined) this.#clock.clearTimeout(this.#checkpointTimer);
+    this.#checkpointTimer = undefined;
+    if (!this.#closed) this.#db.exec("PRAGMA wal_autocheckpoint = 1000");
+  }
+
+  /** Stops looking at the log, and waits (up to 2 s) for a checkpoint under way. */
+  async #closeCheckpointer(): Promise<void> {
+    if (this.#checkpointTimer !== undefined) this.#clock.clearTimeout(this.#checkpointTimer);
+    this.#checkpointTimer = undefined;
+    const running = this.#checkpointer;
+    if (!running) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      running.done,
+      new Promise<void>((resolve) => timer = setTimeout(resolve, 2000)),
+    ]);
+    clearTimeout(timer);
+    running.worker.terminate();
+    this.#checkpointer = undefined;
   }
 
   /** The schema version of the open database. */

@@ -354,6 +354,27 @@ Deno.test("checkpoints run in the worker, not in the server thread's commits", a
   });
 });
 
+Deno.test("a small write-ahead log is left alone: no checkpoint worker for it", async () => {
+  await withTempDir(async (dir) => {
+    const clock = new ManualClock();
+    const path = `${dir}/ghosting.db`;
+    const storage = Storage.open(path, { clock });
+    try {
+      const server = new GhostServer({ hostname: "127.0.0.1", port: 0 });
+      storage.attach(server);
+      server.sendMessage("hello", "console");
+      while (storage.flush() > 0);
+      const before = Deno.statSync(path).size;
+      assert.ok(Deno.statSync(`${path}-wal`).size > 0);
+      clock.advance(10_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(Deno.statSync(path).size, before, "a checkpoint copied a small log");
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
 Deno.test("history pages by id (before) and filters by actor, with an index for the actor", async () => {
   await withTempDir(async (dir) => {
     const storage = Storage.open(`${dir}/ghosting.db`);
