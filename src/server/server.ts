@@ -457,7 +457,6 @@ export class GhostServer {
     };
     checkOptions(this.#options);
     this.#limits = checkLimits(options.limits);
-    this.#admission = new Admission(this.#limits);
     this.#bulkEncoder = new BulkUpdateEncoder(this.#options.maxDatagramBytes);
     const countdown = defaults.countdown as Required<CountdownOptions>;
     this.#countdownDefaults = {
@@ -467,6 +466,7 @@ export class GhostServer {
     };
     encodeCountdownSetup(this.#countdownDefaults); // a bad default fails now, not at the race
     this.#clock = options.clock ?? systemClock;
+    this.#admission = new Admission(this.#limits, this.#clock, this.#options.handshakeTimeoutMs);
     this.#rules = new AccessRules(this.#options.oneConnectionPerIp);
     const clients = this.#clients;
     const disconnect = (client: Client, reason: DisconnectReason) =>
@@ -605,7 +605,11 @@ export class GhostServer {
       abandon,
     }));
     this.#awaitingPolicies.clear();
-    for (const { connection, abandon } of [...this.#admission.drain(), ...waiting]) {
+    const pending = this.#admission.drain().map(({ connection, handshake }) => ({
+      connection,
+      abandon: handshake.abandon,
+    }));
+    for (const { connection, abandon } of [...pending, ...waiting]) {
       abandon();
       this.#refuse(connection, "server_stopping", "the server is stopping");
       this.#trackClosing(connection.closed);
@@ -1082,7 +1086,7 @@ export class GhostServer {
     const admission = this.#admission;
     const limited = admission.check(ip, this.#clock.now());
     if (limited) return this.#refuse(connection, limited, "refused before CONNECT");
-    const abandon = startHandshake(connection, this.#clock, this.#options.handshakeTimeoutMs, {
+    const handshake = startHandshake(connection, this.#options.handshakeTimeoutMs, {
       onFirstFrame: (payload) => {
         admission.remove(connection);
         return this.#firstFrame(connection, payload);
@@ -1092,9 +1096,9 @@ export class GhostServer {
         this.#refuse(connection, reason, detail);
       },
     });
-    const evicted = admission.add(connection, ip, abandon);
+    const evicted = admission.add(connection, ip, handshake);
     if (evicted) {
-      evicted.abandon();
+      evicted.handshake.abandon();
       this.#refuse(evicted.connection, "server_busy", "oldest of too many pending handshakes");
     }
   }
