@@ -66,12 +66,14 @@ import {
   HEARTBEAT_INTERVAL_MS,
   heartbeatRound,
   type LoopHost,
+  receiveUdp,
   SEND_DROP_REPORT_INTERVAL_MS,
   sendBulkUpdate,
   sendUdpKeepAlives,
   Ticker,
   type TickLateness,
   UDP_KEEPALIVE_INTERVAL_MS,
+  UDP_RECEIVE_INTERVAL_MS,
 } from "./loops.ts";
 import {
   DISCONNECT_EXPLANATIONS,
@@ -581,6 +583,12 @@ export class GhostServer {
       new Ticker(this.#clock, HEARTBEAT_INTERVAL_MS, () => heartbeatRound(loopHost)),
       new Ticker(this.#clock, SEND_DROP_REPORT_INTERVAL_MS, () => this.#reportDroppedSends()),
     ];
+    // The portable backend reads each datagram as it arrives; the batched one when told.
+    if (this.#udpBackend !== "portable") {
+      this.#tickers.push(
+        new Ticker(this.#clock, UDP_RECEIVE_INTERVAL_MS, () => receiveUdp(loopHost)),
+      );
+    }
     for (const ticker of this.#tickers) ticker.start();
     log.info(
       "Server listening on {hostname}:{port} (TCP and UDP, UDP backend: {backend}; {reason})",
