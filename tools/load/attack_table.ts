@@ -1,6 +1,6 @@
 /**
  * The RELIABILITY.md table from the JSON lines `attack_suite.sh` writes: one row per
- * scenario, each figure next to the issue's target (✗ where it misses).
+ * scenario, each figure next to its target (✗ where it misses).
  *
  * @module
  */
