@@ -87,9 +87,24 @@ export function bindSockets<Udp>(
 }
 
 /**
+ * How many connections are accepted in one turn of the event loop. While the kernel's backlog
+ * is full (a connection flood), `accept()` resolves at once every time and the loop would run
+ * from microtask to microtask, so timers (the 50 ms bulk update) and reads would wait until
+ * the backlog is empty: hundreds of connections, 100–400 ms. A batch costs a few milliseconds.
+ */
+export const ACCEPT_BATCH = 32;
+
+/** Lets timers and I/O run: resolves in a later turn of the event loop (not a microtask). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
  * Accepts connections until the listener is closed and hands each over as a
  * {@linkcode TcpConnection}. Neither a failed accept nor a failure to set up or hand over one
- * connection ends the loop: that connection is closed and `onError` hears of it.
+ * connection ends the loop: that connection is closed and `onError` hears of it. After every
+ * {@linkcode ACCEPT_BATCH} connections it yields to the event loop, so a flood of connections
+ * never starves the server's timers and reads.
  */
 export async function acceptConnections(
   listener: Deno.TcpListener,
@@ -97,7 +112,12 @@ export async function acceptConnections(
   onConnection: (connection: TcpConnection) => void,
   onError: (error: unknown) => void,
 ): Promise<void> {
+  let batch = 0;
   for (;;) {
+    if (++batch > ACCEPT_BATCH) {
+      batch = 1;
+      await yieldToEventLoop();
+    }
     let conn: Deno.TcpConn;
     try {
       conn = await listener.accept();

@@ -89,8 +89,8 @@ export class MmsgUnavailableError extends Error {
 /** Tuning for {@linkcode MmsgUdpSocket.open}; the defaults suit a ghost server. */
 export interface MmsgUdpSocketOptions {
   /**
-   * `SO_RCVBUF` request. Datagrams wait up to one tick (50 ms) in the kernel, so the buffer
-   * must hold a tick's worth from every client; 1 MiB measured zero drops. Default 1 MiB.
+   * `SO_RCVBUF` request. The server reads every 10 ms, so the buffer must hold 10 ms of
+   * datagrams: 1 MiB (the kernel doubles it) held a flood of 50 000 a second. Default 1 MiB.
    */
   receiveBufferBytes?: number;
   /** `SO_SNDBUF` request: one tick's bulk updates leave in a single burst. Default 4 MiB. */

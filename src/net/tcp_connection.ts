@@ -32,6 +32,10 @@ const READ_BUFFER_BYTES = 8192;
 // Until the peer sends something: a connection that never does (most of a connection flood)
 // costs this, not READ_BUFFER_BYTES. A CONNECT larger than this just takes two reads.
 const FIRST_READ_BYTES = 1024;
+// The write queue's two buffers start empty and grow on first use: most connections of a
+// flood never get a byte written, and each buffer is a separately allocated backing store.
+const NO_BYTES = new Uint8Array(0);
+const FIRST_QUEUE_BYTES = 512;
 
 /**
  * Wraps a socket with a frame decoder and a write queue.
@@ -62,9 +66,9 @@ export class TcpConnection {
   readonly #onFrameQueued: ((firstByte: number, frameBytes: number) => void) | undefined;
   #state: "open" | "ending" | "closed" = "open";
 
-  #pending = new Uint8Array(512);
+  #pending = NO_BYTES;
   #pendingLength = 0;
-  #spare = new Uint8Array(512);
+  #spare = NO_BYTES;
   /** Where the replaceable frame (the newest bulk update) sits in #pending, or -1. */
   #latestAt = -1;
   #latestLength = 0;
@@ -237,7 +241,7 @@ export class TcpConnection {
       return false;
     }
     if (at + frameLength > this.#pending.length) {
-      let capacity = this.#pending.length * 2;
+      let capacity = Math.max(FIRST_QUEUE_BYTES, this.#pending.length * 2);
       while (capacity < at + frameLength) capacity *= 2;
       const grown = new Uint8Array(capacity);
       grown.set(this.#pending.subarray(0, at));

@@ -20,8 +20,9 @@ export interface UdpSocket {
    */
   sendDatagrams(datagrams: readonly Uint8Array[], to: Deno.NetAddr): void;
   /**
-   * Handles every datagram already received; called right before each bulk update is built.
-   * This backend handles datagrams as they arrive, so there is nothing left to do.
+   * Handles every datagram already received; called right before each bulk update is built,
+   * and every 10 ms in between for a backend that does not read by itself. This backend
+   * handles datagrams as they arrive, so there is nothing left to do.
    */
   drain(): void;
   /**

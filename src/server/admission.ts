@@ -7,21 +7,34 @@
  * elsewhere is never the one evicted, even when the flood is so fast that the newcomer's
  * CONNECT, already sent, has not been read yet.
  *
+ * Handshake timeouts share one timer. Every handshake gets the same timeout, so the pending
+ * handshakes, kept in the order they started, are also in the order they fall due: the timer
+ * is set for the oldest. A connection flood makes thousands of handshakes fall due within
+ * milliseconds; they are timed out {@linkcode EXPIRE_BATCH} at a time, one batch per turn of
+ * the event loop, so the 50 ms bulk update never waits behind them. (A timer per connection
+ * cost memory per connection, and its callbacks ran back to back.)
+ *
  * @module
  */
+import type { Clock, TimerId } from "../clock.ts";
 import type { LimitsSection } from "../config/mod.ts";
 import type { TcpConnection } from "../net/tcp_connection.ts";
+import type { Handshake } from "./handshake.ts";
 import type { RefusalReason } from "./reasons.ts";
 import { TokenBucket } from "./token_bucket.ts";
 
 /** How often the per-address rate buckets that are full again are forgotten. */
 const SWEEP_INTERVAL_MS = 10_000;
 
+/** Handshakes timed out per turn of the event loop; the rest follow in the next turns. */
+export const EXPIRE_BATCH = 64;
+
 interface Pending {
   ip: string;
   prefix: string;
-  /** Stops the handshake's timer and reading. */
-  abandon: () => void;
+  /** When it times out, on the clock. */
+  deadline: number;
+  handshake: Handshake;
 }
 
 /**
@@ -50,9 +63,19 @@ export class Admission {
   readonly #pendingPerNetwork = new Map<string, Set<TcpConnection>>();
   readonly #rates = new Map<string, TokenBucket>();
   #sweptAt = -Infinity;
+  readonly #clock: Clock;
+  readonly #timeoutMs: number;
+  /** The one timer of all pending handshakes; undefined when none is set. */
+  #timer: TimerId | undefined;
 
-  constructor(limits: LimitsSection) {
+  /**
+   * @param clock times the handshakes
+   * @param timeoutMs how long a handshake may wait for its CONNECT (`handshake_timeout_ms`)
+   */
+  constructor(limits: LimitsSection, clock: Clock, timeoutMs: number) {
     this.#limits = limits;
+    this.#clock = clock;
+    this.#timeoutMs = timeoutMs;
   }
 
   /** Handshakes in progress. */
@@ -79,17 +102,20 @@ export class Admission {
   }
 
   /**
-   * Records a handshake in progress. When that makes more than `max_pending_handshakes`, the
-   * oldest one of the network with the most is returned, already removed: the caller closes it
+   * Records a handshake in progress; {@linkcode Handshake.timeOut} is called once it has waited
+   * `timeoutMs`. When that makes more than `max_pending_handshakes`, the oldest one of the
+   * network with the most is returned, already removed: the caller abandons and closes it
    * (`server_busy`).
    */
   add(
     connection: TcpConnection,
     ip: string,
-    abandon: () => void,
-  ): { connection: TcpConnection; abandon: () => void } | undefined {
+    handshake: Handshake,
+  ): { connection: TcpConnection; handshake: Handshake } | undefined {
     const prefix = networkOf(ip);
-    this.#pending.set(connection, { ip, prefix, abandon });
+    const deadline = this.#clock.now() + this.#timeoutMs;
+    this.#pending.set(connection, { ip, prefix, deadline, handshake });
+    if (this.#timer === undefined) this.#arm(deadline);
     this.#pendingPerIp.set(ip, (this.#pendingPerIp.get(ip) ?? 0) + 1);
     let network = this.#pendingPerNetwork.get(prefix);
     if (!network) {
@@ -104,9 +130,9 @@ export class Admission {
       if (!busiest || other.size > busiest.size) busiest = other;
     }
     const oldest: TcpConnection = busiest!.values().next().value!;
-    const { abandon: abandonOldest } = this.#pending.get(oldest)!;
+    const { handshake: oldestHandshake } = this.#pending.get(oldest)!;
     this.remove(oldest);
-    return { connection: oldest, abandon: abandonOldest };
+    return { connection: oldest, handshake: oldestHandshake };
   }
 
   /** Forgets a handshake that ended (either way); unknown connections are ignored. */
@@ -123,13 +149,39 @@ export class Admission {
   }
 
   /** Removes and returns every handshake in progress (the server is stopping). */
-  drain(): { connection: TcpConnection; abandon: () => void }[] {
-    const all = [...this.#pending].map(([connection, { abandon }]) => ({ connection, abandon }));
+  drain(): { connection: TcpConnection; handshake: Handshake }[] {
+    const all = [...this.#pending].map(([connection, { handshake }]) => ({
+      connection,
+      handshake,
+    }));
     this.#pending.clear();
     this.#pendingPerIp.clear();
     this.#pendingPerNetwork.clear();
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
     return all;
   }
+
+  #arm(due: number): void {
+    this.#timer = this.#clock.setTimeout(this.#expire, due - this.#clock.now());
+  }
+
+  /**
+   * Times out at most {@linkcode EXPIRE_BATCH} handshakes that are due, oldest first, then sets
+   * the timer again: at once (a later turn of the event loop) if more are due, else for the
+   * oldest left. Handshakes that ended meanwhile were removed, so they are not looked at.
+   */
+  readonly #expire = (): void => {
+    this.#timer = undefined;
+    const now = this.#clock.now();
+    let expired = 0;
+    for (const [connection, pending] of this.#pending) {
+      if (pending.deadline > now) return this.#arm(pending.deadline);
+      if (expired++ === EXPIRE_BATCH) return this.#arm(now);
+      this.remove(connection);
+      pending.handshake.timeOut();
+    }
+  };
 
   /** Forgets the buckets that are full again: they behave like new ones. Keeps the map small. */
   #sweep(now: number): void {

@@ -1,6 +1,6 @@
 /**
  * The first frame of a connection (docs/protocol.md §4.2 steps 3–4), hardened per §7.6 and §7.7: the
- * wait is a timer, not a blocking read, and the frame must be a complete CONNECT.
+ * wait has a deadline, not a blocking read, and the frame must be a complete CONNECT.
  *
  * @module
  */
@@ -12,7 +12,6 @@ import {
   ProtocolError,
   readConnectPose,
 } from "../protocol/mod.ts";
-import type { Clock } from "../clock.ts";
 import type { TcpConnection } from "../net/tcp_connection.ts";
 import type { RefusalReason } from "./reasons.ts";
 
@@ -51,26 +50,31 @@ export interface HandshakeCallbacks {
   onFailure(reason: RefusalReason, detail: string): void;
 }
 
+/** A handshake in progress, as its owner holds it. */
+export interface Handshake {
+  /** Stops waiting: later frames, a close or a timeout are ignored. */
+  abandon(): void;
+  /** Ends the wait as timed out (`handshake_timeout`), unless it already ended. */
+  timeOut(): void;
+}
+
 /**
  * Starts reading a new connection and waits, without blocking anyone, for its first frame.
- * Returns a function that abandons the handshake (its timer is cleared).
+ * It sets no timer of its own: whoever holds the handshakes times them out together (one
+ * timer for thousands of pending connections, see `admission.ts`) with
+ * {@linkcode Handshake.timeOut}.
  */
 export function startHandshake(
   connection: TcpConnection,
-  clock: Clock,
   timeoutMs: number,
   callbacks: HandshakeCallbacks,
-): () => void {
+): Handshake {
   let settled = false;
   const settle = () => {
     if (settled) return false;
     settled = true;
-    clock.clearTimeout(timer);
     return true;
   };
-  const timer = clock.setTimeout(() => {
-    if (settle()) callbacks.onFailure("handshake_timeout", `no CONNECT within ${timeoutMs} ms`);
-  }, timeoutMs);
   connection.onFrame = (payload) => settle() ? callbacks.onFirstFrame(payload) : false;
   connection.onClose = (reason, error) => {
     if (!settle()) return;
@@ -80,5 +84,10 @@ export function startHandshake(
     callbacks.onFailure(refusal, error instanceof Error ? error.message : reason);
   };
   connection.start();
-  return settle;
+  return {
+    abandon: settle,
+    timeOut: () => {
+      if (settle()) callbacks.onFailure("handshake_timeout", `no CONNECT within ${timeoutMs} ms`);
+    },
+  };
 }

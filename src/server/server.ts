@@ -66,12 +66,14 @@ import {
   HEARTBEAT_INTERVAL_MS,
   heartbeatRound,
   type LoopHost,
+  receiveUdp,
   SEND_DROP_REPORT_INTERVAL_MS,
   sendBulkUpdate,
   sendUdpKeepAlives,
   Ticker,
   type TickLateness,
   UDP_KEEPALIVE_INTERVAL_MS,
+  UDP_RECEIVE_INTERVAL_MS,
 } from "./loops.ts";
 import {
   DISCONNECT_EXPLANATIONS,
@@ -457,7 +459,6 @@ export class GhostServer {
     };
     checkOptions(this.#options);
     this.#limits = checkLimits(options.limits);
-    this.#admission = new Admission(this.#limits);
     this.#bulkEncoder = new BulkUpdateEncoder(this.#options.maxDatagramBytes);
     const countdown = defaults.countdown as Required<CountdownOptions>;
     this.#countdownDefaults = {
@@ -467,6 +468,7 @@ export class GhostServer {
     };
     encodeCountdownSetup(this.#countdownDefaults); // a bad default fails now, not at the race
     this.#clock = options.clock ?? systemClock;
+    this.#admission = new Admission(this.#limits, this.#clock, this.#options.handshakeTimeoutMs);
     this.#rules = new AccessRules(this.#options.oneConnectionPerIp);
     const clients = this.#clients;
     const disconnect = (client: Client, reason: DisconnectReason) =>
@@ -581,6 +583,12 @@ export class GhostServer {
       new Ticker(this.#clock, HEARTBEAT_INTERVAL_MS, () => heartbeatRound(loopHost)),
       new Ticker(this.#clock, SEND_DROP_REPORT_INTERVAL_MS, () => this.#reportDroppedSends()),
     ];
+    // The portable backend reads each datagram as it arrives; the batched one when told.
+    if (this.#udpBackend !== "portable") {
+      this.#tickers.push(
+        new Ticker(this.#clock, UDP_RECEIVE_INTERVAL_MS, () => receiveUdp(loopHost)),
+      );
+    }
     for (const ticker of this.#tickers) ticker.start();
     log.info(
       "Server listening on {hostname}:{port} (TCP and UDP, UDP backend: {backend}; {reason})",
@@ -605,7 +613,11 @@ export class GhostServer {
       abandon,
     }));
     this.#awaitingPolicies.clear();
-    for (const { connection, abandon } of [...this.#admission.drain(), ...waiting]) {
+    const pending = this.#admission.drain().map(({ connection, handshake }) => ({
+      connection,
+      abandon: handshake.abandon,
+    }));
+    for (const { connection, abandon } of [...pending, ...waiting]) {
       abandon();
       this.#refuse(connection, "server_stopping", "the server is stopping");
       this.#trackClosing(connection.closed);
@@ -1082,7 +1094,7 @@ export class GhostServer {
     const admission = this.#admission;
     const limited = admission.check(ip, this.#clock.now());
     if (limited) return this.#refuse(connection, limited, "refused before CONNECT");
-    const abandon = startHandshake(connection, this.#clock, this.#options.handshakeTimeoutMs, {
+    const handshake = startHandshake(connection, this.#options.handshakeTimeoutMs, {
       onFirstFrame: (payload) => {
         admission.remove(connection);
         return this.#firstFrame(connection, payload);
@@ -1092,9 +1104,9 @@ export class GhostServer {
         this.#refuse(connection, reason, detail);
       },
     });
-    const evicted = admission.add(connection, ip, abandon);
+    const evicted = admission.add(connection, ip, handshake);
     if (evicted) {
-      evicted.abandon();
+      evicted.handshake.abandon();
       this.#refuse(evicted.connection, "server_busy", "oldest of too many pending handshakes");
     }
   }

@@ -3,8 +3,8 @@
  * connections per second, and the global cap on pending handshakes, which closes the oldest.
  */
 import assert from "node:assert/strict";
-import { networkOf } from "../../src/server/admission.ts";
-import { withServer } from "../helpers/harness.ts";
+import { EXPIRE_BATCH, networkOf } from "../../src/server/admission.ts";
+import { eventually, withServer } from "../helpers/harness.ts";
 
 Deno.test("more handshakes in progress from one address than handshakes_per_ip are refused at once", async () => {
   await withServer({ limits: { handshakes_per_ip: 2 } }, async (t) => {
@@ -98,4 +98,34 @@ Deno.test("networks for fairness are IPv4 /24 and IPv6 /48", () => {
   assert.equal(networkOf("2001:db8::1"), "2001:db8:0");
   assert.equal(networkOf("::1"), "0:0:0");
   assert.equal(networkOf("fe80:1:2:3:4:5:6:7"), "fe80:1:2");
+});
+
+Deno.test("pending handshakes share one timer and all time out on time, batch after batch", async () => {
+  await withServer({}, async (t) => {
+    const timersBefore = t.clock.pendingTimers;
+    const count = EXPIRE_BATCH * 2 + 3;
+    const silent = [];
+    for (let i = 0; i < count; i++) silent.push(await t.raw());
+    // Accepted in order: once Alice is in, every silent connection is a pending handshake.
+    const alice = await t.connect("Alice");
+    assert.ok(
+      t.clock.pendingTimers <= timersBefore + 1,
+      `${t.clock.pendingTimers - timersBefore} timers for ${count} pending handshakes`,
+    );
+    let timedOut = 0;
+    const off = t.server.on("refuse", (e) => {
+      if (e.reason === "handshake_timeout") timedOut++;
+    });
+    try {
+      t.clock.advance(1499);
+      assert.equal(timedOut, 0);
+      t.clock.advance(1);
+      await eventually(() => timedOut === count);
+      await Promise.all(silent.map((raw) => raw.closed));
+      assert.equal(t.server.client(alice.id)?.name, "Alice");
+      assert.equal(t.clock.pendingTimers, timersBefore);
+    } finally {
+      off();
+    }
+  });
 });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Header, zeroDataGhost } from "../../src/protocol/mod.ts";
 import type { SarClient } from "../../src/client/sar_client.ts";
+import { UDP_RECEIVE_INTERVAL_MS } from "../../src/server/loops.ts";
 import { eventually, withServer } from "../helpers/harness.ts";
 
 /** Every bulk UPDATE datagram this client received, as [count, ids]. */
@@ -101,7 +102,7 @@ Deno.test("mmsg backend: datagrams are read right before the tick, so this tick 
     const bob = await t.connect("Bob");
     const carol = await t.connect("Carol", { tcpOnly: true });
     await alice.sendUpdate({ ...zeroDataGhost(), position: { x: 7, y: 8, z: 9 } });
-    // Nothing reads UDP between ticks with this backend: the datagram waits in the socket…
+    // This backend reads UDP only when the clock says so: the datagram waits in the socket…
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(t.server.client(alice.id)?.data.position.x, 0);
     // …and the tick drains it before encoding, so everyone sees it in this very update.
@@ -112,6 +113,25 @@ Deno.test("mmsg backend: datagrams are read right before the tick, so this tick 
     }
     t.clock.advance(1000);
     await bob.nextOf(Header.HEART_BEAT, "udp");
+  });
+});
+
+Deno.test("mmsg backend: datagrams are also read every 10 ms between ticks, so a flood cannot fill the socket", async () => {
+  await withServer({ udpBackend: "mmsg" }, async (t) => {
+    const alice = await t.connect("Alice");
+    const bob = await t.connect("Bob");
+    t.clock.advance(50);
+    await bob.nextOf(Header.UPDATE, "udp");
+    bob.clearInbox();
+    await alice.sendUpdate({ ...zeroDataGhost(), position: { x: 7, y: 8, z: 9 } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(t.server.client(alice.id)?.data.position.x, 0);
+    t.clock.advance(UDP_RECEIVE_INTERVAL_MS - 1);
+    assert.equal(t.server.client(alice.id)?.data.position.x, 0);
+    t.clock.advance(1);
+    assert.deepEqual(t.server.client(alice.id)?.data.position, { x: 7, y: 8, z: 9 });
+    // Read, not relayed: positions still go out with the next bulk update only.
+    assert.equal(bob.inbox.filter((r) => r.packet.header === Header.UPDATE).length, 0);
   });
 });
 

@@ -18,7 +18,7 @@ import {
   zeroDataGhost,
 } from "../../src/protocol/mod.ts";
 
-/** The scenarios, in the order of the issue. */
+/** The scenarios. */
 export const ATTACKS = [
   "conn-flood",
   "slow-handshake",
