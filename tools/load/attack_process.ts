@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import type { AttackName, AttackReport } from "./attacks.ts";
+import { stopChild } from "./stop_child.ts";
 
 const ATTACK_SCRIPT = fileURLToPath(new URL("./attack.ts", import.meta.url));
 
@@ -63,25 +64,7 @@ export class AttackProcess {
 
   /** Ends the attack (SIGTERM; SIGKILL after `timeoutMs`) and returns its report, if any. */
   async stop(timeoutMs: number): Promise<AttackReport | null> {
-    try {
-      this.#child.kill("SIGTERM");
-    } catch {
-      // already ended
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = await Promise.race([
-      this.#child.status.then(() => false),
-      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), timeoutMs)),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch {
-        // ended in between
-      }
-    }
-    await this.#child.status;
+    await stopChild(this.#child, "SIGTERM", timeoutMs);
     const output = await this.#output;
     try {
       return JSON.parse(output.trim().split("\n").at(-1) ?? "") as AttackReport;

@@ -5,6 +5,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { stopChild } from "./stop_child.ts";
 
 /** How to start the server. */
 export interface SpawnOptions {
@@ -233,27 +234,7 @@ export class SpawnedServer {
   /** Stops with SIGINT (a graceful stop), then SIGKILL after `timeoutMs`. */
   async stop(timeoutMs: number): Promise<ServerExit> {
     let killed = false;
-    if (!this.#exit) {
-      try {
-        this.#child.kill("SIGINT");
-      } catch {
-        // exited in between
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timedOut = await Promise.race([
-        this.#child.status.then(() => false),
-        new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), timeoutMs)),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) {
-        killed = true;
-        try {
-          this.#child.kill("SIGKILL");
-        } catch {
-          // exited in between
-        }
-      }
-    }
+    if (!this.#exit) killed = await stopChild(this.#child, "SIGINT", timeoutMs);
     const status = await this.#child.status;
     await this.#logDone;
     await Deno.remove(this.#data, { recursive: true }).catch(() => {});
