@@ -285,6 +285,36 @@ function flood(run: AttackRun, socket: net.Socket, rate: number, frame: () => Ui
   });
 }
 
+/** How {@linkcode chatFlooders} joins and floods. */
+interface ChatFlooderOptions {
+  /** Players joined at the start (each joins again when dropped). */
+  players: number;
+  /** Local address and player name of join attempt `attempt` (0, 1, 2… over all players). */
+  identity: (attempt: number) => [address: string, name: string];
+  /** The chat line every player sends. */
+  line: string;
+  /** Chat lines per second, per player. */
+  rate: number;
+  /** Wait before a dropped player joins again. */
+  rejoinMs: number;
+  /** Stop reading once joined, so that the server's queue for the player can only grow. */
+  stopReading?: boolean;
+}
+
+/** Players that send the same chat line as fast as allowed and join again when dropped. */
+function chatFlooders(run: AttackRun, options: AttackOptions, flooder: ChatFlooderOptions): void {
+  let attempt = 0;
+  const join = () => {
+    const [address, name] = flooder.identity(attempt++);
+    joinAsPlayer(run, options, address, connectFrame(name), (socket, id) => {
+      if (flooder.stopReading) socket.pause();
+      const frame = chatFrame(id, flooder.line);
+      flood(run, socket, flooder.rate, () => frame);
+    }, () => run.after(flooder.rejoinMs, join));
+  };
+  for (let i = 0; i < flooder.players; i++) join();
+}
+
 /** Sends `count` datagrams that `next` picks, and counts them once all have settled. */
 async function sendAll(
   run: AttackRun,
@@ -349,21 +379,13 @@ const SCENARIOS: Record<AttackName, Scenario> = {
   },
 
   "chat-flood"(run, options, _connections, rate) {
-    const line = "x".repeat(CHAT_LINE_BYTES);
-    let attempt = 0;
-    const join = () =>
-      joinAsPlayer(
-        run,
-        options,
-        attackerAddress(attempt++),
-        connectFrame("ChatFlooder"),
-        (s, id) => {
-          const frame = chatFrame(id, line);
-          flood(run, s, rate, () => frame);
-        },
-        () => run.after(100, join),
-      );
-    join();
+    chatFlooders(run, options, {
+      players: 1,
+      identity: (attempt) => [attackerAddress(attempt), "ChatFlooder"],
+      line: "x".repeat(CHAT_LINE_BYTES),
+      rate,
+      rejoinMs: 100,
+    });
   },
 
   "big-strings"(run, options, connections, rate) {
@@ -394,13 +416,13 @@ const SCENARIOS: Record<AttackName, Scenario> = {
       }
     });
     // And a connected player sending invalid chat lines.
-    const line = invalidText(CHAT_LINE_BYTES);
-    const join = () =>
-      joinAsPlayer(run, options, attackerAddress(0), connectFrame("Mojibake"), (s, id) => {
-        const frame = chatFrame(id, line);
-        flood(run, s, rate, () => frame);
-      }, () => run.after(100, join));
-    join();
+    chatFlooders(run, options, {
+      players: 1,
+      identity: () => [attackerAddress(0), "Mojibake"],
+      line: invalidText(CHAT_LINE_BYTES),
+      rate,
+      rejoinMs: 100,
+    });
   },
 
   "udp-flood"(run, options, connections, rate) {
@@ -466,23 +488,15 @@ const SCENARIOS: Record<AttackName, Scenario> = {
   },
 
   "stopped-reader"(run, options, connections, rate) {
-    const line = "s".repeat(CHAT_LINE_BYTES);
-    let attempt = 0;
-    const join = () =>
-      joinAsPlayer(
-        run,
-        options,
-        attackerAddress(attempt++),
-        connectFrame(`Stopped${attempt}`),
-        (socket, id) => {
-          // Reads the reply, then never again: the server's queue for it can only grow.
-          socket.pause();
-          const frame = chatFrame(id, line);
-          flood(run, socket, Math.max(1, rate / connections), () => frame);
-        },
-        () => run.after(1000, join),
-      );
-    for (let i = 0; i < connections; i++) join();
+    chatFlooders(run, options, {
+      players: connections,
+      identity: (attempt) => [attackerAddress(attempt), `Stopped${attempt + 1}`],
+      line: "s".repeat(CHAT_LINE_BYTES),
+      rate: Math.max(1, rate / connections),
+      rejoinMs: 1000,
+      // Reads the reply, then never again: the server's queue for it can only grow.
+      stopReading: true,
+    });
   },
 };
 
