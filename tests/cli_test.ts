@@ -1,6 +1,7 @@
 /** The server's command line, run as users run it (`deno task server …`). */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
+import { DenoChild, taskArgs, withConfigFile } from "./helpers/server_process.ts";
 
 const root = new URL("../", import.meta.url);
 
@@ -37,16 +38,6 @@ async function runMain(args: string[], timeoutMs = 20000): Promise<Finished> {
     return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
   } finally {
     await Deno.remove(data, { recursive: true });
-  }
-}
-
-async function withConfigFile(text: string, body: (path: string) => Promise<void>): Promise<void> {
-  const path = await Deno.makeTempFile({ suffix: ".toml" });
-  try {
-    await Deno.writeTextFile(path, text);
-    await body(path);
-  } finally {
-    await Deno.remove(path);
   }
 }
 
@@ -129,37 +120,14 @@ interface RunningServer {
 /** Runs `deno <args> --hostname 127.0.0.1 --port 0` and waits until it listens. */
 async function startServer(args: string[]): Promise<RunningServer> {
   const data = await Deno.makeTempDir();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...args, "--hostname", "127.0.0.1", "--port", "0", "--data", data],
-    cwd: root,
-    stdout: "null",
-    stderr: "piped",
-    signal: AbortSignal.timeout(20000),
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  const listening = /listening on 127\.0\.0\.1:(\d+)/;
-  let log = "";
-  while (!listening.test(log)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    log += value;
-  }
-  const port = Number(listening.exec(log)?.[1]);
-  if (!(port > 0)) {
-    child.kill("SIGKILL");
-    await child.status;
-    throw new Error(`The server did not start:\n${log}`);
-  }
+  const server = new DenoChild([...args, "--hostname", "127.0.0.1", "--port", "0", "--data", data]);
+  const port = await server.listeningPort();
   return {
     port,
     async interrupt() {
-      child.kill("SIGINT");
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        log += value;
-      }
-      const code = (await child.status).code;
+      server.child.kill("SIGINT");
+      const log = await server.readToEnd();
+      const code = (await server.child.status).code;
       await Deno.remove(data, { recursive: true });
       return { code, log };
     },
@@ -168,11 +136,8 @@ async function startServer(args: string[]): Promise<RunningServer> {
 
 Deno.test("the server task's command runs the server, and SIGINT stops it cleanly", async () => {
   // `deno task` does not forward signals to its child, so run the task's command itself.
-  const tasks = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))).tasks;
-  const [deno, ...taskArgs] = (tasks.server as string).split(" ");
-  assert.equal(deno, "deno");
   await withConfigFile('[logging]\nlevel = "debug"\n', async (path) => {
-    const server = await startServer([...taskArgs, "--config", path]);
+    const server = await startServer([...taskArgs("server"), "--config", path]);
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
     conn.close();
     const { code, log } = await server.interrupt();

@@ -29,6 +29,79 @@ export function cleanEnv(): Record<string, string> {
   return env;
 }
 
+/** Writes `text` to a temporary `.toml` file, runs `body` with its path, then removes it. */
+export async function withConfigFile(
+  text: string,
+  body: (path: string) => Promise<void>,
+): Promise<void> {
+  const path = await Deno.makeTempFile({ suffix: ".toml" });
+  try {
+    await Deno.writeTextFile(path, text);
+    await body(path);
+  } finally {
+    await Deno.remove(path);
+  }
+}
+
+/**
+ * `deno <args>` run from the repository, not through a task runner, so that a signal reaches
+ * the server itself. Its standard error is read only as far as a test asks: a test may stop
+ * reading it on purpose. Standard input and output are null.
+ */
+export class DenoChild {
+  readonly child: Deno.ChildProcess;
+  /** Standard error as text; read it here or with the methods below, which keep `log`. */
+  readonly stderr: ReadableStreamDefaultReader<string>;
+  /** Standard error read so far by the methods below. */
+  log = "";
+
+  constructor(args: string[], timeoutMs = 20000) {
+    this.child = new Deno.Command(Deno.execPath(), {
+      args,
+      cwd: ROOT_PATH,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      signal: AbortSignal.timeout(timeoutMs),
+    }).spawn();
+    this.stderr = this.child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  }
+
+  /** Reads standard error until `pattern` matches the log; null when it ended first. */
+  async readUntil(pattern: RegExp): Promise<RegExpExecArray | null> {
+    for (;;) {
+      const match = pattern.exec(this.log);
+      if (match) return match;
+      const { value, done } = await this.stderr.read();
+      if (done) return null;
+      this.log += value;
+    }
+  }
+
+  /** Reads standard error to its end and resolves with the whole log. */
+  async readToEnd(): Promise<string> {
+    for (;;) {
+      const { value, done } = await this.stderr.read();
+      if (done) return this.log;
+      this.log += value;
+    }
+  }
+
+  /**
+   * Reads standard error until the server says it listens on 127.0.0.1, and returns the port.
+   * When it does not, kills the process and throws with what it logged.
+   */
+  async listeningPort(): Promise<number> {
+    const port = Number((await this.readUntil(/listening on 127\.0\.0\.1:(\d+)/))?.[1]);
+    if (!(port > 0)) {
+      this.child.kill("SIGKILL");
+      await this.child.status;
+      throw new Error(`The server did not start:\n${this.log}`);
+    }
+    return port;
+  }
+}
+
 /** Collects a stream's text as it arrives. */
 class Collector {
   text = "";

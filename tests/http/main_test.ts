@@ -1,7 +1,6 @@
 /** `deno task server` with [http] enabled: the CLI starts the API, and an admin stop ends the process. */
 import assert from "node:assert/strict";
-
-const root = new URL("../../", import.meta.url);
+import { DenoChild, withConfigFile } from "../helpers/server_process.ts";
 
 const CONFIG = `
 [server]
@@ -18,47 +17,25 @@ token = "main-test-admin-token"
 scope = "admin"
 `;
 
-async function withConfig(text: string, body: (path: string) => Promise<void>): Promise<void> {
-  const path = await Deno.makeTempFile({ suffix: ".toml" });
-  try {
-    await Deno.writeTextFile(path, text);
-    await body(path);
-  } finally {
-    await Deno.remove(path);
-  }
-}
-
-function spawn(path: string): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "--allow-write", "src/main.ts", "--config", path],
-    cwd: root,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    signal: AbortSignal.timeout(20_000),
-  }).spawn();
+function spawn(path: string): DenoChild {
+  return new DenoChild([
+    "run",
+    "--allow-net",
+    "--allow-read",
+    "--allow-write",
+    "src/main.ts",
+    "--config",
+    path,
+  ]);
 }
 
 Deno.test("the server task serves HTTP when enabled; /stopServer ends the process", async () => {
-  await withConfig(CONFIG, async (path) => {
-    const child = spawn(path);
-    const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let log = "";
-    let port: number | undefined;
-    while (port === undefined) {
-      const { done, value } = await lines.read();
-      if (done) throw new Error(`The server exited:\n${log}`);
-      log += value;
-      const match = /HTTP API listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(log);
-      if (match) port = Number(match[1]);
-    }
-    const drain = (async () => {
-      for (;;) {
-        const { done, value } = await lines.read();
-        if (done) return;
-        log += value;
-      }
-    })();
+  await withConfigFile(CONFIG, async (path) => {
+    const server = spawn(path);
+    const match = await server.readUntil(/HTTP API listening on http:\/\/127\.0\.0\.1:(\d+)/);
+    if (!match) throw new Error(`The server exited:\n${server.log}`);
+    const port = Number(match[1]);
+    const drain = server.readToEnd();
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     assert.equal(health.status, 200);
     assert.equal((await health.json()).state, "running");
@@ -66,22 +43,19 @@ Deno.test("the server task serves HTTP when enabled; /stopServer ends the proces
       headers: { authorization: "Bearer main-test-admin-token" },
     });
     assert.equal(await stop.text(), "Ghost server stopped!");
-    const status = await child.status;
-    await drain;
+    const status = await server.child.status;
+    const log = await drain;
     assert.equal(status.code, 0, log);
     assert.match(log, /Server stopped/);
   });
 });
 
 Deno.test("a bad [[http.tokens]] entry stops the server before it starts, naming the entry", async () => {
-  await withConfig(
+  await withConfigFile(
     '[http]\nenabled = true\n[[http.tokens]]\nname = "x"\ntoken = "short"\nscope = "admin"\n',
     async (path) => {
-      const child = spawn(path);
-      const [status, stderr] = await Promise.all([
-        child.status,
-        new Response(child.stderr).text(),
-      ]);
+      const server = spawn(path);
+      const [status, stderr] = await Promise.all([server.child.status, server.readToEnd()]);
       assert.equal(status.code, 1);
       assert.match(
         stderr,

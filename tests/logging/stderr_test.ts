@@ -5,43 +5,21 @@
 import assert from "node:assert/strict";
 import { SarClient } from "../../src/client/sar_client.ts";
 import { Header } from "../../src/protocol/mod.ts";
+import { DenoChild } from "../helpers/server_process.ts";
 
-const root = new URL("../../", import.meta.url);
-
-interface Spawned {
-  child: Deno.ChildProcess;
-  port: number;
-  /** The reader of standard error, positioned after the "listening" line. */
-  reader: ReadableStreamDefaultReader<string>;
-  log: string;
-}
-
-async function spawnServer(config: string): Promise<Spawned> {
+/** A server whose standard error is read up to its "listening" line, and no further. */
+async function spawnServer(config: string): Promise<{ server: DenoChild; port: number }> {
   const path = await Deno.makeTempFile({ suffix: ".toml" });
   await Deno.writeTextFile(path, config);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "--allow-write", "src/main.ts", "--config", path],
-    cwd: root,
-    stdout: "null",
-    stderr: "piped",
-    signal: AbortSignal.timeout(30_000),
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  const listening = /listening on 127\.0\.0\.1:(\d+)/;
-  let log = "";
-  while (!listening.test(log)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    log += value;
+  const server = new DenoChild(
+    ["run", "--allow-net", "--allow-read", "--allow-write", "src/main.ts", "--config", path],
+    30_000,
+  );
+  try {
+    return { server, port: await server.listeningPort() };
+  } finally {
+    await Deno.remove(path);
   }
-  await Deno.remove(path);
-  const port = Number(listening.exec(log)?.[1]);
-  if (!(port > 0)) {
-    child.kill("SIGKILL");
-    await child.status;
-    throw new Error(`The server did not start:\n${log}`);
-  }
-  return { child, port, reader, log };
 }
 
 /** Two players connect, one says something, the other must hear it: the server serves. */
@@ -86,34 +64,27 @@ const CONFIG = '[server]\nhostname = "127.0.0.1"\nport = 0\n' +
   '[logging]\nlevel = "debug"\nlines_per_second = 1000000\n';
 
 Deno.test("a server whose standard error reader goes away keeps serving and exits 0", async () => {
-  const server = await spawnServer(CONFIG);
-  await server.reader.cancel(); // closes the pipe: every later write fails with EPIPE
-  await junk(server.port, 1000); // lines to log, into a broken pipe
-  await exchange(server.port, "A"); // and the server is still there
+  const { server, port } = await spawnServer(CONFIG);
+  await server.stderr.cancel(); // closes the pipe: every later write fails with EPIPE
+  await junk(port, 1000); // lines to log, into a broken pipe
+  await exchange(port, "A"); // and the server is still there
   server.child.kill("SIGINT");
   assert.equal((await server.child.status).code, 0);
 });
 
 Deno.test("a server whose standard error nobody reads keeps serving; lines are dropped and counted", async () => {
   // A small queue, so the pipe and then the queue fill up.
-  const server = await spawnServer(`${CONFIG}console_buffer_bytes = 65536\n`);
+  const { server, port } = await spawnServer(`${CONFIG}console_buffer_bytes = 65536\n`);
   // About 400 KiB of log lines: far more than a pipe (64 KiB) and the queue hold while nobody
   // reads. The loop must go on serving all the same.
-  await junk(server.port, 3000);
-  await exchange(server.port, "A");
+  await junk(port, 3000);
+  await exchange(port, "A");
   // Now read again: the server says how many lines it dropped, and stops cleanly.
-  let log = server.log;
-  const reading = (async () => {
-    for (;;) {
-      const { value, done } = await server.reader.read();
-      if (done) break;
-      log += value;
-    }
-  })();
-  await exchange(server.port, "B");
+  const reading = server.readToEnd();
+  await exchange(port, "B");
   server.child.kill("SIGINT");
   assert.equal((await server.child.status).code, 0);
-  await reading;
+  const log = await reading;
   assert.match(log, /\d+ log lines were dropped: standard error could not keep up/);
   assert.match(log, /Server stopped/);
 });

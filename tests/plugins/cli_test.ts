@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { SarClient } from "../../src/client/sar_client.ts";
 import { nextServerMessage } from "../../testing.ts";
+import { DenoChild, taskArgs } from "../helpers/server_process.ts";
 
 const root = new URL("../../", import.meta.url);
 
@@ -18,39 +19,25 @@ Deno.test("--plugin and [plugins] load start plugins; a broken one is reported a
     config,
     '[plugins]\nload = ["motd.ts"]\n\n[plugins.motd]\nmessage = "hello {name}"\n',
   );
-  const tasks = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))).tasks;
-  const [, ...taskArgs] = (tasks.server as string).split(" ");
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      ...taskArgs,
-      "--config",
-      config,
-      "--plugin",
-      "tests/plugins/fixtures/example_plugin.ts",
-      "--plugin",
-      "tests/plugins/fixtures/broken_module.ts",
-      "--hostname",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--data",
-      dir,
-    ],
-    cwd: root,
-    stdout: "null",
-    stderr: "piped",
-    signal: AbortSignal.timeout(20000),
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let log = "";
-  const listening = /listening on 127\.0\.0\.1:(\d+)/;
-  while (!listening.test(log)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    log += value;
-  }
+  const server = new DenoChild([
+    ...taskArgs("server"),
+    "--config",
+    config,
+    "--plugin",
+    "tests/plugins/fixtures/example_plugin.ts",
+    "--plugin",
+    "tests/plugins/fixtures/broken_module.ts",
+    "--hostname",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--data",
+    dir,
+  ]);
+  const listening = await server.readUntil(/listening on 127\.0\.0\.1:(\d+)/);
+  const log = server.log;
   try {
-    const port = Number(listening.exec(log)?.[1]);
+    const port = Number(listening?.[1]);
     assert.ok(port > 0, `the server did not start:\n${log}`);
     assert.match(
       log,
@@ -63,12 +50,9 @@ Deno.test("--plugin and [plugins] load start plugins; a broken one is reported a
     assert.equal(await nextServerMessage(alice), "pong!");
     await alice.disconnect();
   } finally {
-    child.kill("SIGINT");
-    for (;;) {
-      const { done } = await reader.read();
-      if (done) break;
-    }
-    await child.status;
+    server.child.kill("SIGINT");
+    await server.readToEnd();
+    await server.child.status;
     await Deno.remove(dir, { recursive: true });
   }
 });
