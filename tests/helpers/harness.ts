@@ -7,6 +7,7 @@ import {
   type GhostServerOptions,
 } from "../../src/server/mod.ts";
 import { SarClient, type SarClientOptions } from "../../src/client/sar_client.ts";
+import { encodeClientPacket, Header, zeroDataGhost } from "../../src/protocol/mod.ts";
 
 export interface TestServer {
   server: GhostServer;
@@ -88,6 +89,21 @@ export async function withServer(
     await Promise.all([...clients.map((c) => c.close()), ...raws.map((r) => r.close())]);
     await server.stop();
   }
+}
+
+/** A CONNECT payload as SAR sends it, for clients built by hand. */
+export function connectPayload(name: string): Uint8Array {
+  return encodeClientPacket({
+    header: Header.CONNECT,
+    udpPort: 9,
+    name,
+    data: zeroDataGhost(),
+    model: "",
+    map: "",
+    tcpOnly: false,
+    color: { r: 0, g: 0, b: 0 },
+    spectator: false,
+  });
 }
 
 /** A plain TCP socket to the server that records everything received. */

@@ -10,11 +10,10 @@ import {
   encodeFrame,
   Header,
   VOICE_MESSAGE_TYPE,
-  zeroDataGhost,
 } from "../../src/protocol/mod.ts";
 import { ConnectionRefusedError, type SarClient } from "../../src/client/sar_client.ts";
 import type { DropReason } from "../../src/server/reasons.ts";
-import { withServer } from "../helpers/harness.ts";
+import { connectPayload, withServer } from "../helpers/harness.ts";
 
 /** Packets the server originates, which {@linkcode nextRelayed} passes over. */
 const NOT_RELAYED = new Set<number>([Header.HEART_BEAT, Header.UPDATE, Header.CONNECT]);
@@ -81,19 +80,7 @@ Deno.test("without explain_refusals an oversized CONNECT is closed silently, rea
   await withServer({ explainRefusals: false, limits: { name_max_bytes: 32 } }, async (t) => {
     const raw = await t.raw();
     const refused = t.event("refuse");
-    await raw.write(
-      encodeFrame(encodeClientPacket({
-        header: Header.CONNECT,
-        udpPort: 9,
-        name: "n".repeat(33),
-        data: zeroDataGhost(),
-        model: "",
-        map: "",
-        tcpOnly: false,
-        color: { r: 0, g: 0, b: 0 },
-        spectator: false,
-      })),
-    );
+    await raw.write(encodeFrame(connectPayload("n".repeat(33))));
     assert.equal((await refused).reason, "name_too_long");
     await raw.closed;
     assert.equal(raw.bytes().length, 0);
@@ -300,17 +287,7 @@ Deno.test("relayed chat never pushes a stalled reader over its limit; the server
     const stuckClosed = new Promise<void>((resolve) => stuck.once("close", () => resolve()));
     try {
       const connected = t.event("connect");
-      stuck.write(encodeFrame(encodeClientPacket({
-        header: Header.CONNECT,
-        udpPort: 9,
-        name: "Stuck",
-        data: zeroDataGhost(),
-        model: "",
-        map: "",
-        tcpOnly: false,
-        color: { r: 0, g: 0, b: 0 },
-        spectator: false,
-      })));
+      stuck.write(encodeFrame(connectPayload("Stuck")));
       const stuckId = (await connected).client.id;
       stuck.pause();
       let backlogged = false;

@@ -4,23 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { encodeClientPacket, encodeFrame, Header, zeroDataGhost } from "../../src/protocol/mod.ts";
-import { withServer } from "../helpers/harness.ts";
+import { connectPayload, withServer } from "../helpers/harness.ts";
 import type { SarClient } from "../../src/client/sar_client.ts";
-
-/** A CONNECT payload as SAR sends it, for clients built by hand. */
-function connectPayload(name: string): Uint8Array {
-  return encodeClientPacket({
-    header: Header.CONNECT,
-    udpPort: 9,
-    name,
-    data: zeroDataGhost(),
-    model: "",
-    map: "",
-    tcpOnly: false,
-    color: { r: 0, g: 0, b: 0 },
-    spectator: false,
-  });
-}
 
 /** Ten ticks in a row reach `client` while something else misbehaves. */
 async function bulkUpdatesKeepFlowing(
