@@ -2,24 +2,11 @@
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
 import { ManualClock } from "../../src/clock.ts";
-import { LogGate, networkOf, sourceOf } from "../../src/logging/log_gate.ts";
+import { LogGate, networkOf, sourceOf, summaryRecord } from "../../src/logging/log_gate.ts";
 
+/** A server line as logtape hands it over, built the way the gate builds its summary records. */
 function record(template: string, properties: Record<string, unknown>): LogRecord {
-  const message: unknown[] = [];
-  let rest = template;
-  for (let match; (match = /\{(\w+)\}/.exec(rest));) {
-    message.push(rest.slice(0, match.index), properties[match[1]]);
-    rest = rest.slice(match.index + match[0].length);
-  }
-  message.push(rest);
-  return {
-    category: ["ghosting", "server"],
-    level: "info",
-    message,
-    rawMessage: template,
-    timestamp: 0,
-    properties,
-  };
+  return { ...summaryRecord(template, properties), category: ["ghosting", "server"], timestamp: 0 };
 }
 
 const chat = (name: string, text: string) => record("[message] {name}: {text}", { name, text });
