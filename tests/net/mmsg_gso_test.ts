@@ -6,9 +6,7 @@
 import assert from "node:assert/strict";
 import { MmsgUdpSocket } from "../../src/net/mmsg_udp_socket.ts";
 import { BulkUpdateEncoder, DATA_GHOST_BYTES } from "../../src/protocol/mod.ts";
-
-const ffi = Deno.build.os === "linux" &&
-  Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+import { ffi, ipv6 } from "../helpers/platform.ts";
 
 const WAIT_MS = 5000;
 // Receivers per sender: enough to show that every destination gets its own series.
@@ -243,15 +241,6 @@ Deno.test({
     }
   },
 });
-
-const ipv6 = ffi && (() => {
-  try {
-    Deno.listenDatagram({ hostname: "::1", port: 0, transport: "udp" }).close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 Deno.test({
   name: "mmsg GSO: a dual-stack socket segments to IPv4-mapped and IPv6 peers alike",

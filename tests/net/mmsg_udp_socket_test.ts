@@ -8,20 +8,10 @@ import {
   type MmsgUdpSocketOptions,
   MmsgUnavailableError,
 } from "../../src/net/mmsg_udp_socket.ts";
+import { ffi, ipv6 } from "../helpers/platform.ts";
 
-const ffi = Deno.build.os === "linux" &&
-  Deno.permissions.querySync({ name: "ffi" }).state === "granted";
 const canRun = Deno.permissions.querySync({ name: "run", command: Deno.execPath() }).state ===
   "granted";
-
-const ipv6 = ffi && (() => {
-  try {
-    Deno.listenDatagram({ hostname: "::1", port: 0, transport: "udp" }).close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
