@@ -289,6 +289,14 @@ function loadLibc(): Libc {
   }
 }
 
+/**
+ * Whether a send error ends the whole batch (the rest is dropped: the send buffer is full, or
+ * the socket is gone) rather than only the message it names.
+ */
+function endsBatch(errno: number): boolean {
+  return errno === EAGAIN || errno === ENOBUFS || errno === EBADF;
+}
+
 function bindError(errno: number, hostname: string, port: number): Error {
   const where = `${hostname}:${port}`;
   switch (errno) {
@@ -729,14 +737,11 @@ export class MmsgUdpSocket implements UdpSocket {
     this.#arenaUsed = 0;
     this.#copies.clear();
     if (queued === 0 || this.#closed) return;
-    const sendmmsg = this.#libc.symbols.sendmmsg;
     const messages = this.#send;
-    const base = messages.pointer;
     let refused = 0;
     let next = 0;
     while (next < queued) {
-      const at = next === 0 ? base : Deno.UnsafePointer.offset(base, next * MMSGHDR_BYTES);
-      const sent = sendmmsg(this.#fd, at, queued - next, 0);
+      const sent = this.#sendFrom(messages.pointer, next, queued);
       if (sent > 0) {
         for (let i = next; i < next + sent; i++) {
           const segments = this.#segments[i];
@@ -747,9 +752,8 @@ export class MmsgUdpSocket implements UdpSocket {
         next += sent;
         continue;
       }
-      const errno = this.#errno.getInt32(0);
-      if (errno === EINTR) continue;
-      if (errno === EAGAIN || errno === ENOBUFS || errno === EBADF) {
+      const errno = -sent;
+      if (endsBatch(errno)) {
         for (let i = next; i < queued; i++) this.#sendsDropped += this.#segments[i];
         break;
       }
@@ -790,27 +794,36 @@ export class MmsgUdpSocket implements UdpSocket {
       address += length;
       remaining -= length;
     }
-    const sendmmsg = this.#libc.symbols.sendmmsg;
     let next = 0;
     while (next < segments) {
-      const at = next === 0
-        ? fallback.pointer
-        : Deno.UnsafePointer.offset(fallback.pointer, next * MMSGHDR_BYTES);
-      const sent = sendmmsg(this.#fd, at, segments - next, 0);
+      const sent = this.#sendFrom(fallback.pointer, next, segments);
       if (sent > 0) {
         this.#sent += sent;
         this.#messagesSent += sent;
         next += sent;
         continue;
       }
-      const errno = this.#errno.getInt32(0);
-      if (errno === EINTR) continue;
-      if (errno === EAGAIN || errno === ENOBUFS || errno === EBADF) {
+      if (endsBatch(-sent)) {
         this.#sendsDropped += segments - next;
         return;
       }
       this.#sendsDropped++;
       next++;
+    }
+  }
+
+  /**
+   * One `sendmmsg` call for messages `next` to `count - 1` of the message array at `messages`,
+   * repeated while a signal interrupts it: the number of messages sent (above 0), or else the
+   * errno negated. Both send paths use it, so both treat EINTR alike.
+   */
+  #sendFrom(messages: Deno.PointerObject, next: number, count: number): number {
+    const at = next === 0 ? messages : Deno.UnsafePointer.offset(messages, next * MMSGHDR_BYTES);
+    for (;;) {
+      const sent = this.#libc.symbols.sendmmsg(this.#fd, at, count - next, 0);
+      if (sent > 0) return sent;
+      const errno = this.#errno.getInt32(0);
+      if (errno !== EINTR) return -errno;
     }
   }
 
