@@ -37,14 +37,17 @@ export {
   type GhostServerEvents,
   type GhostServerOptions,
   optionsFromConfig,
+  type PacketCount,
   type RefusalReason,
   type ServerStatus,
   type TickLateness,
+  type TrafficStats,
   type Unsubscribe,
   type WhitelistChange,
   type WhitelistEntries,
 } from "./src/server/mod.ts";
 export * from "./src/admin/mod.ts";
+export * from "./src/http/mod.ts";
 export { type Clock, ManualClock, systemClock, type TimerId } from "./src/clock.ts";
 export { ListenError } from "./src/net/listen.ts";
 export {
@@ -54,6 +57,10 @@ export {
   ConfigError,
   type CountdownSection,
   defaultConfig,
+  HTTP_TOKEN_SCOPES,
+  type HttpSection,
+  type HttpToken,
+  type HttpTokenScope,
   loadConfig,
   LOG_LEVELS,
   type LoggingSection,

@@ -17,6 +17,8 @@ import {
 import { ListenError } from "./net/listen.ts";
 import { setupLogging } from "./logging/setup.ts";
 import { GhostServer, optionsFromConfig } from "./server/server.ts";
+import { createCommandTable } from "./admin/mod.ts";
+import { startHttp } from "./http/mod.ts";
 
 const USAGE = `Usage: deno task server [--config FILE] [--port PORT] [--hostname ADDRESS]
 
@@ -120,6 +122,17 @@ async function main(): Promise<number> {
       return 1;
     }
     throw error;
+  }
+  try {
+    await startHttp(server, config, createCommandTable());
+  } catch (error) {
+    console.error(
+      `error: [http] cannot listen on ${config.http.hostname}:${config.http.port}: ${
+        (error as Error).message
+      }`,
+    );
+    await server.stop();
+    return 1;
   }
   // An admin `stop` (console, API, plugin) stops the server without a signal: exit then too.
   server.once("stop").then(stopped);

@@ -284,6 +284,8 @@ export interface Command {
   subcommands?: readonly Command[];
   /** For old names kept for operators' habits: the command this one stands for, shown in help. */
   aliasOf?: string;
+  /** Only reads (a read-scope API token may run it, with GET). Default false. */
+  readOnly?: boolean;
   /** Does the work; throws {@linkcode CommandError} for bad input. */
   run?: (context: CommandContext, args: Args) => CommandOutput | Promise<CommandOutput>;
 }
@@ -489,39 +491,48 @@ export function parseJsonArgs(
         `Unknown argument '${key}'; this command takes ${
           specs.length ? specs.map((s) => s.name).join(", ") : "none"
         }. Usage: ${usage}`,
+        { field: key },
       );
     }
   }
   const args: Args = {};
   for (const spec of specs) {
-    const value = body[spec.name];
-    if (value === undefined || value === null) {
-      if (spec.optional) continue;
-      throw new CommandError(`Missing ${spec.name}. Usage: ${usage}`);
+    try {
+      args[spec.name] = parseJsonArg(spec, body[spec.name], usage);
+    } catch (error) {
+      // Name the field for an API's answer; the message already names it for people.
+      if (error instanceof CommandError && error.field === undefined) {
+        throw new CommandError(error.message, { field: spec.name });
+      }
+      throw error;
     }
-    if (spec.type === "player") {
-      args[spec.name] = playerSelectorFromJson(value);
-      continue;
-    }
-    if (spec.type === "integer") {
-      const number = typeof value === "string" && /^[+-]?\d+$/.test(value) ? Number(value) : value;
-      args[spec.name] = checkInteger(
-        spec,
-        typeof number === "number" ? number : NaN,
-        String(value),
-      );
-      continue;
-    }
-    if (typeof value !== "string") {
-      throw new CommandError(`${spec.name} must be a string, got ${JSON.stringify(value)}`);
-    }
-    args[spec.name] = spec.type === "string"
-      ? checkText(spec, value)
-      : spec.type === "choice"
-      ? checkChoice(spec, value)
-      : checkIp(spec, value);
+    if (args[spec.name] === undefined) delete args[spec.name];
   }
   return args;
+}
+
+function parseJsonArg(
+  spec: ArgSpec,
+  value: unknown,
+  usage: string,
+): string | number | PlayerSelector | undefined {
+  if (value === undefined || value === null) {
+    if (spec.optional) return undefined;
+    throw new CommandError(`Missing ${spec.name}. Usage: ${usage}`);
+  }
+  if (spec.type === "player") return playerSelectorFromJson(value);
+  if (spec.type === "integer") {
+    const number = typeof value === "string" && /^[+-]?\d+$/.test(value) ? Number(value) : value;
+    return checkInteger(spec, typeof number === "number" ? number : NaN, String(value));
+  }
+  if (typeof value !== "string") {
+    throw new CommandError(`${spec.name} must be a string, got ${JSON.stringify(value)}`);
+  }
+  return spec.type === "string"
+    ? checkText(spec, value)
+    : spec.type === "choice"
+    ? checkChoice(spec, value)
+    : checkIp(spec, value);
 }
 
 /**

@@ -24,9 +24,13 @@
  * ```
  */
 export class CommandError extends Error {
+  /** The argument at fault, when one is (an API names it in its answer). */
+  readonly field?: string;
+
   /** Creates an error whose message is shown to the user unchanged. */
-  constructor(message: string) {
+  constructor(message: string, options?: { field?: string }) {
     super(message);
     this.name = "CommandError";
+    if (options?.field !== undefined) this.field = options.field;
   }
 }

@@ -40,6 +40,7 @@ const player = {
 
 const help = defineCommand({
   name: "help",
+  readOnly: true,
   summary: "List the commands, or explain one",
   args: [{ name: "command", type: "string", optional: true, rest: true, doc: "A command name" }],
   run({ table }, { command }) {
@@ -87,6 +88,7 @@ const help = defineCommand({
 
 const list = defineCommand({
   name: "list",
+  readOnly: true,
   summary: "List connected clients: id, name, IP and UDP port",
   run({ server }) {
     const clients = server.clients();
@@ -104,6 +106,7 @@ const list = defineCommand({
 
 const status = defineCommand({
   name: "status",
+  readOnly: true,
   summary: "Show uptime, clients, admin state and health counters",
   run({ server }) {
     const s = server.status();
@@ -271,6 +274,7 @@ const banCommand = defineCommand({
     defineCommand({
       name: "list",
       summary: "List banned IPs",
+      readOnly: true,
       run({ server }) {
         const ips = server.bannedIps();
         return {
@@ -444,6 +448,7 @@ const whitelist = defineCommand({
     defineCommand({
       name: "list",
       summary: "List the whitelist entries",
+      readOnly: true,
       run: ({ server }) => ({ text: whitelistText(server), data: server.whitelist() }),
     }),
     defineCommand({
@@ -476,6 +481,7 @@ const whitelist = defineCommand({
       },
     }),
   ],
+  readOnly: true,
   run: ({ server }) => ({ text: whitelistText(server), data: server.whitelist() }),
 });
 

@@ -140,12 +140,14 @@ export function describeSelector(selector: PlayerSelector): string {
  *
  * @param several `"all"` returns every match (the C++ `kick name`/`ban name` behaviour);
  *   `"one"` wants exactly one and names the candidates otherwise
+ * @param field the argument the selector came from, named in the error for an API
  * @throws {CommandError} when nobody matches, or several do and `several` is `"one"`
  */
 export function resolvePlayers(
   server: Pick<GhostServer, "clients">,
   selector: PlayerSelector,
   several: "one" | "all",
+  field = "player",
 ): ClientInfo[] {
   const clients = server.clients();
   let matches: ClientInfo[];
@@ -155,18 +157,20 @@ export function resolvePlayers(
       const hint = selector.explicit
         ? ""
         : ` (for a player named '${selector.id}', use: name ${selector.id})`;
-      throw new CommandError(`No player with id ${selector.id}${hint}`);
+      throw new CommandError(`No player with id ${selector.id}${hint}`, { field });
     }
   } else if ("ip" in selector) {
     matches = clients.filter((client) => client.ip === selector.ip);
-    if (matches.length === 0) throw new CommandError(`No player with IP ${selector.ip}`);
+    if (matches.length === 0) throw new CommandError(`No player with IP ${selector.ip}`, { field });
   } else {
     matches = clients.filter((client) => client.name === selector.name);
     if (matches.length === 0 && !selector.explicit) {
       const folded = selector.name.toLowerCase();
       matches = clients.filter((client) => client.name.toLowerCase() === folded);
     }
-    if (matches.length === 0) throw new CommandError(`No player named '${selector.name}'`);
+    if (matches.length === 0) {
+      throw new CommandError(`No player named '${selector.name}'`, { field });
+    }
   }
   if (several === "one" && matches.length > 1) {
     const ids = matches.map((client) => `${client.id} (${client.name})`).join(", ");
@@ -174,6 +178,7 @@ export function resolvePlayers(
       `${matches.length} players match ${
         describeSelector(selector)
       }: ${ids}; choose one with: id <n>`,
+      { field },
     );
   }
   return matches;

@@ -36,6 +36,7 @@ type AnySpec =
     | { type: "boolean" }
     | { type: "integer"; min: number; max: number }
     | { type: "string"; oneOf?: readonly string[] }
+    | { type: "array" }
   );
 
 function describe(value: unknown): string {
@@ -74,6 +75,8 @@ function checkType(spec: AnySpec, value: unknown): string | undefined {
         return `must be one of ${spec.oneOf.map((v) => `"${v}"`).join(", ")}, got "${value}"`;
       }
       return undefined;
+    case "array":
+      return Array.isArray(value) ? undefined : `must be an array, got ${describe(value)}`;
   }
 }
 

@@ -153,7 +153,146 @@ export interface Config {
   countdown: CountdownSection;
   /** `[logging]` */
   logging: LoggingSection;
+  /** `[http]` */
+  http: HttpSection;
 }
+
+// ---------------------------------------------------------------- [http] (issue 11)
+
+/**
+ * What a token may do: `"read"` sees (status, players, live channel, metrics), `"admin"` also
+ * acts (every command).
+ *
+ * @example
+ * ```ts
+ * import { HTTP_TOKEN_SCOPES } from "@ghosting/server";
+ *
+ * console.log(HTTP_TOKEN_SCOPES.join(" or ")); // read or admin
+ * ```
+ */
+export const HTTP_TOKEN_SCOPES = ["read", "admin"] as const;
+
+/** One of {@linkcode HTTP_TOKEN_SCOPES}. */
+export type HttpTokenScope = typeof HTTP_TOKEN_SCOPES[number];
+
+/**
+ * One `[[http.tokens]]` entry: a secret a program sends as `Authorization: Bearer <token>`.
+ *
+ * @example
+ * ```ts
+ * import type { HttpToken } from "@ghosting/server";
+ *
+ * const overlay: HttpToken = { name: "overlay", token: crypto.randomUUID(), scope: "read" };
+ * console.log(overlay.name);
+ * ```
+ */
+export interface HttpToken {
+  /** Who uses it: the `actor` of the admin events its requests cause. */
+  name: string;
+  /** The secret, at least 16 characters. */
+  token: string;
+  /** What it may do. */
+  scope: HttpTokenScope;
+}
+
+/**
+ * `[http]`: the HTTP admin API, the live channel, metrics and health.
+ *
+ * @example Enabling the API with one admin token
+ * ```ts
+ * import { parseConfig } from "@ghosting/server";
+ *
+ * const config = parseConfig(`
+ * [http]
+ * enabled = true
+ *
+ * [[http.tokens]]
+ * name = "panel"
+ * token = "a-long-random-secret-0123456789"
+ * scope = "admin"
+ * `);
+ * console.log(config.http.tokens[0].name); // panel
+ * ```
+ */
+export interface HttpSection {
+  /** Serve HTTP at all. */
+  enabled: boolean;
+  /** Address of the HTTP listener. */
+  hostname: string;
+  /** Port of the HTTP listener; 0 picks a free one. */
+  port: number;
+  /** Position updates per second on the live channel. */
+  live_position_hz: number;
+  /** Let the hoster-compatible routes work without a token. */
+  hoster_routes_without_token: boolean;
+  /** Who may use the API. */
+  tokens: HttpToken[];
+}
+
+/** Shortest token accepted: a guessable token is no protection. */
+const MIN_TOKEN_LENGTH = 16;
+
+function checkTokens(tokens: readonly unknown[]): string | undefined {
+  const names = new Set<string>();
+  const secrets = new Set<string>();
+  for (const [i, item] of tokens.entries()) {
+    const at = `entry ${i + 1}`;
+    if (typeof item !== "object" || item === null || Array.isArray(item)) {
+      return `${at} must be a table written as [[http.tokens]]`;
+    }
+    const entry = item as Record<string, unknown>;
+    for (const key of Object.keys(entry)) {
+      if (!["name", "token", "scope"].includes(key)) {
+        return `${at} has unknown key "${key}"; known keys are name, token, scope`;
+      }
+    }
+    if (typeof entry.name !== "string" || entry.name.trim() === "") {
+      return `${at} needs a name (who uses the token; shown as the actor of its actions)`;
+    }
+    if (typeof entry.token !== "string" || entry.token.length < MIN_TOKEN_LENGTH) {
+      return `${at} (${entry.name}) needs a token of at least ${MIN_TOKEN_LENGTH} characters`;
+    }
+    if (!HTTP_TOKEN_SCOPES.includes(entry.scope as HttpTokenScope)) {
+      return `${at} (${entry.name}) scope must be "read" or "admin", got ${
+        JSON.stringify(entry.scope ?? null)
+      }`;
+    }
+    if (names.has(entry.name)) return `${at}: the name "${entry.name}" is used twice`;
+    if (secrets.has(entry.token)) return `${at} (${entry.name}) reuses another entry's token`;
+    names.add(entry.name);
+    secrets.add(entry.token);
+  }
+  return undefined;
+}
+
+const HTTP_FIELDS: { [K in keyof HttpSection]: FieldSpec<HttpSection[K]> } = {
+  enabled: { type: "boolean", default: false, doc: "Serve the HTTP API, live channel and metrics" },
+  hostname: {
+    type: "string",
+    default: "127.0.0.1",
+    doc: "Address of the HTTP listener; only the machine itself by default",
+  },
+  port: { type: "integer", min: 0, max: 65535, default: 53080, doc: "Port of the HTTP listener" },
+  live_position_hz: {
+    type: "integer",
+    min: 1,
+    max: 20,
+    default: 10,
+    doc: "Position updates per second on the live channel, while a viewer is subscribed",
+  },
+  hoster_routes_without_token: {
+    type: "boolean",
+    default: false,
+    doc:
+      "Let the hoster-compatible routes work without a token (only where the panel alone can reach the port)",
+  },
+  tokens: {
+    type: "array",
+    default: [],
+    doc: "Tokens as [[http.tokens]] tables with name, token and scope",
+    refine: checkTokens,
+  },
+};
 
 /** How one key is checked and documented. */
 export type FieldSpec<T> =
@@ -165,6 +304,7 @@ export type FieldSpec<T> =
   }
   & (T extends boolean ? { type: "boolean" }
     : T extends number ? { type: "integer"; min: number; max: number }
+    : T extends readonly unknown[] ? { type: "array" }
     : { type: "string"; oneOf?: readonly string[] });
 
 /** The schema: one spec per key of every section. */
@@ -272,6 +412,7 @@ export const CONFIG_SCHEMA: ConfigSchema = {
       doc: "Log file, created with its directory when `file` is on",
     },
   },
+  http: HTTP_FIELDS,
 };
 
 /**
@@ -289,7 +430,8 @@ export function defaultConfig(): Config {
   for (const [section, fields] of Object.entries(CONFIG_SCHEMA)) {
     config[section] = {};
     for (const [key, spec] of Object.entries(fields as Record<string, { default: unknown }>)) {
-      config[section][key] = spec.default;
+      // A copy, so that changing one configuration's array never changes the defaults.
+      config[section][key] = structuredClone(spec.default);
     }
   }
   return config as unknown as Config;

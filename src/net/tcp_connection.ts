@@ -23,6 +23,8 @@ export interface TcpConnectionOptions {
   maxWriteQueueBytes: number;
   /** Times {@linkcode TcpConnection.end}'s grace period. */
   clock: Clock;
+  /** Told of each frame queued: its first payload byte and its size with the prefix (metrics). */
+  onFrameQueued?: (firstByte: number, frameBytes: number) => void;
 }
 
 // Big enough for a burst of SAR frames (VOICE is about 1 KiB); small enough for 1000 clients.
@@ -54,6 +56,7 @@ export class TcpConnection {
   readonly #decoder: FrameDecoder;
   readonly #maxQueue: number;
   readonly #clock: Clock;
+  readonly #onFrameQueued: ((firstByte: number, frameBytes: number) => void) | undefined;
   #state: "open" | "ending" | "closed" = "open";
 
   #pending = new Uint8Array(512);
@@ -84,6 +87,7 @@ export class TcpConnection {
     this.#decoder = new FrameDecoder(options.maxFrameBytes);
     this.#maxQueue = options.maxWriteQueueBytes;
     this.#clock = options.clock;
+    this.#onFrameQueued = options.onFrameQueued;
   }
 
   /** Starts reading. */
@@ -103,7 +107,9 @@ export class TcpConnection {
 
   /** Queues one frame (the payload is copied and length-prefixed); false once closing. */
   send(payload: Uint8Array): boolean {
-    return this.#state === "open" && this.#enqueue(payload, false);
+    if (this.#state !== "open") return false;
+    this.#onFrameQueued?.(payload[0], payload.length + FRAME_PREFIX_BYTES);
+    return this.#enqueue(payload, false);
   }
 
   /**
@@ -114,6 +120,7 @@ export class TcpConnection {
    */
   sendSharedLatest(frame: Uint8Array): boolean {
     if (this.#state !== "open") return false;
+    this.#onFrameQueued?.(frame[FRAME_PREFIX_BYTES], frame.length);
     if (this.#inflight || this.#pendingLength > 0 || this.#flushScheduled) {
       return this.#enqueue(frame.subarray(FRAME_PREFIX_BYTES), true);
     }

@@ -53,10 +53,14 @@ export class Ticker {
   #totalLateMs = 0;
   #maxLateMs = 0;
 
-  constructor(clock: Clock, periodMs: number, tick: () => void) {
+  readonly #onDuration: ((ms: number) => void) | undefined;
+
+  /** @param onDuration told how long each tick took (on the clock) */
+  constructor(clock: Clock, periodMs: number, tick: () => void, onDuration?: (ms: number) => void) {
     this.#clock = clock;
     this.#periodMs = periodMs;
     this.#tick = tick;
+    this.#onDuration = onDuration;
   }
 
   start(): void {
@@ -68,6 +72,15 @@ export class Ticker {
   stop(): void {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+
+  /**
+   * How long the next tick is overdue: 0 while the ticker keeps time (or is stopped), growing
+   * once its timer fails to fire, e.g. when the event loop is blocked.
+   */
+  overdueMs(): number {
+    if (this.#timer === undefined) return 0;
+    return Math.max(0, this.#clock.now() - this.#due);
   }
 
   /** How late ticks have fired so far. */
@@ -87,10 +100,12 @@ export class Ticker {
     this.#lastLateMs = late;
     this.#totalLateMs += late;
     if (late > this.#maxLateMs) this.#maxLateMs = late;
+    const started = this.#onDuration ? this.#clock.now() : 0;
     try {
       this.#tick();
     } finally {
       const now = this.#clock.now();
+      this.#onDuration?.(now - started);
       this.#due += this.#periodMs;
       if (this.#due <= now) this.#due = now + this.#periodMs;
       this.#timer = this.#clock.setTimeout(this.#fire, this.#due - now);

@@ -11,3 +11,4 @@ export type { WhitelistEntries } from "./acceptance.ts";
 export type { CountdownOptions } from "./countdown.ts";
 export type { Unsubscribe } from "./emitter.ts";
 export type { TickLateness } from "./loops.ts";
+export type { PacketCount, TrafficStats } from "./traffic.ts";

@@ -8,10 +8,12 @@ import { getLogger } from "@logtape/logtape";
 import {
   BulkUpdateEncoder,
   type ConnectPacket,
+  DATA_GHOST_BYTES,
   encodeClientPacket,
   encodeConnectNotification,
   encodeConnectReply,
   encodeServerPacket,
+  FRAME_PREFIX_BYTES,
   Header,
   headerName,
 } from "../protocol/mod.ts";
@@ -55,6 +57,7 @@ import {
   type RefusalReason,
 } from "./reasons.ts";
 import { handleDatagram, handleTcpPacket, type RelayHost } from "./relay.ts";
+import { TrafficCounters, type TrafficStats } from "./traffic.ts";
 
 const log = getLogger(["ghosting", "server"]);
 
@@ -204,6 +207,25 @@ function serverMessage(text: string): Uint8Array {
   return encodeServerPacket({ header: Header.MESSAGE, id: 0, text });
 }
 
+/** The UDP socket, counting each datagram handed to it (one wrapper per server, no per-send cost beyond the count). */
+function countingUdp(inner: UdpSocket, traffic: TrafficCounters): UdpSocket {
+  return {
+    get port() {
+      return inner.port;
+    },
+    send(data, to) {
+      traffic.countOut(data[0], data.length);
+      inner.send(data, to);
+    },
+    drain: () => inner.drain(),
+    flush: () => inner.flush(),
+    get sendsDropped() {
+      return inner.sendsDropped;
+    },
+    close: () => inner.close(),
+  };
+}
+
 function kind(spectator: boolean | undefined): string {
   return spectator ? "spectator" : "player";
 }
@@ -257,7 +279,34 @@ export interface ServerStatus {
   sendsDropped: number;
   /** How late the 50 ms bulk UPDATE ticks fire: the first sign of an overloaded server. */
   tickLateness: TickLateness;
+  /**
+   * How long the most overdue of the server's loops (bulk, keep-alive, heartbeat) has been
+   * waiting past its due time: 0 while they keep time; a health check fails when it grows.
+   */
+  loopStallMs: number;
 }
+
+/**
+ * Numbers per client in {@linkcode GhostServer.packedPoses}: id, position x, y, z, view angles
+ * pitch, yaw, roll, view offset, grounded (1 or 0).
+ *
+ * @example
+ * ```ts
+ * import { type GhostServer, POSE_STRIDE } from "@ghosting/server";
+ *
+ * function heights(server: GhostServer): Map<number, number> {
+ *   const poses = server.packedPoses();
+ *   const out = new Map<number, number>();
+ *   for (let at = 0; at < poses.length; at += POSE_STRIDE) out.set(poses[at], poses[at + 3]);
+ *   return out;
+ * }
+ * ```
+ */
+export const POSE_STRIDE = 9;
+
+/** Scratch space to decode a pose without allocating. */
+const poseBytes = new Uint8Array(DATA_GHOST_BYTES);
+const poseView = new DataView(poseBytes.buffer);
 
 /**
  * A SAR-compatible ghost server.
@@ -277,7 +326,9 @@ export class GhostServer {
   readonly #options: Required<Omit<GhostServerOptions, "countdown" | "clock">>;
   #countdownDefaults: Required<CountdownOptions>;
   readonly #clock: Clock;
+  readonly #traffic = new TrafficCounters();
   readonly #events = new Emitter<GhostServerEvents>((error, type) => {
+    this.#traffic.listenerErrors++;
     log.error("A {type} listener failed: {error}", { type, error });
   });
   readonly #rules: AccessRules;
@@ -371,7 +422,9 @@ export class GhostServer {
       throw new Error(`A server can only be started once; this one is ${this.#state}`);
     }
     const { hostname, udpBackend } = this.#options;
+    const traffic = this.#traffic;
     const onDatagram = (data: Uint8Array, from: Deno.NetAddr) => {
+      if (data.length > 0) traffic.countIn(data[0], data.length);
       try {
         handleDatagram(this.#relayHost, data, from, normalizeIp(from.hostname));
       } catch (error) {
@@ -389,7 +442,7 @@ export class GhostServer {
     this.#startedAtMs = this.#clock.now();
     this.#port = sockets.port;
     this.#listener = sockets.tcp;
-    this.#udp = sockets.udp.socket;
+    this.#udp = countingUdp(sockets.udp.socket, traffic);
     this.#udpBackend = sockets.udp.backend;
     if (sockets.udp.fallbackReason) {
       log.warn("UDP backend {wanted} unavailable ({reason}); using {backend}", {
@@ -404,6 +457,7 @@ export class GhostServer {
         maxFrameBytes: this.#options.maxFrameBytes,
         maxWriteQueueBytes: this.#options.maxWriteQueueBytes,
         clock: this.#clock,
+        onFrameQueued: (header, bytes) => traffic.countOut(header, bytes),
       },
       (connection) => this.#onConnection(connection),
       (error) => log.error("Accepting a connection failed: {error}", { error }),
@@ -413,6 +467,7 @@ export class GhostServer {
       this.#clock,
       BULK_UPDATE_INTERVAL_MS,
       () => sendBulkUpdate(loopHost, this.#bulkEncoder, this.#options.bulkScope),
+      (ms) => traffic.tick(ms),
     );
     this.#tickers = [
       this.#bulkTicker,
@@ -498,7 +553,13 @@ export class GhostServer {
       drops: Object.fromEntries(this.#drops),
       sendsDropped: this.#udp?.sendsDropped ?? 0,
       tickLateness: this.#bulkTicker?.lateness() ?? { ticks: 0, lastMs: 0, meanMs: 0, maxMs: 0 },
+      loopStallMs: this.#tickers.reduce((worst, ticker) => Math.max(worst, ticker.overdueMs()), 0),
     };
+  }
+
+  /** Packets and bytes in and out by header, bulk tick durations and listener failures, since start. */
+  traffic(): TrafficStats {
+    return this.#traffic.stats();
   }
 
   // ---------------------------------------------------------------- events
@@ -536,6 +597,26 @@ export class GhostServer {
   /** Every connected client, in connection order. */
   clients(): ClientInfo[] {
     return [...this.#clients.values()].map((client) => client.info());
+  }
+
+  /**
+   * Every client's latest pose, in connection order, as {@linkcode POSE_STRIDE} numbers per
+   * client in one array: what live views draw, at one allocation per call.
+   */
+  packedPoses(): Float64Array {
+    const out = new Float64Array(this.#clients.size * POSE_STRIDE);
+    let at = 0;
+    for (const client of this.#clients.values()) {
+      poseBytes.set(client.pose);
+      out[at] = client.id;
+      // Floats in a DataGhost are little-endian, unlike the rest of the packet (docs/protocol.md §1.1).
+      for (let i = 0; i < 6; i++) out[at + 1 + i] = poseView.getFloat32(i * 4, true);
+      const packed = poseBytes[24];
+      out[at + 7] = packed & 0x7f;
+      out[at + 8] = packed >> 7;
+      at += POSE_STRIDE;
+    }
+    return out;
   }
 
   /** One client by id. */
@@ -887,7 +968,9 @@ export class GhostServer {
     }
     const id = this.#nextId++;
     const client = new Client(id, connection, connect, pose);
+    const traffic = this.#traffic;
     connection.onFrame = (payload) => {
+      if (payload.length > 0) traffic.countIn(payload[0], payload.length + FRAME_PREFIX_BYTES);
       handleTcpPacket(this.#relayHost, client, payload);
       return this.#clients.get(id) === client;
     };

@@ -33,6 +33,8 @@ import {
 import { ReceiverWorker, WorkerFailure } from "./receivers.ts";
 import { SpawnedServer } from "./server_process.ts";
 import { formatTable, type LoadResult, spreadOf } from "./report.ts";
+import { LiveViewers } from "./viewers.ts";
+import { loadConfig } from "../../src/config/mod.ts";
 
 /** Clients connecting at once; then a short pause, so the burst does not look like an attack. */
 const CONNECT_BATCH = 20;
@@ -202,11 +204,47 @@ async function run(options: LoadOptions): Promise<number> {
     Deno.exit(130);
   };
   Deno.addSignalListener("SIGINT", interrupted);
+  let viewers: LiveViewers | undefined;
   try {
-    return await measure(options, timestamp, ticks, server);
+    if (server && options.viewers > 0) viewers = await openViewers(options, server);
+    return await measure(options, timestamp, ticks, server, viewers);
+  } catch (error) {
+    if (!(error instanceof ViewersError)) throw error;
+    console.error(`error: ${error.message}`);
+    return 1;
   } finally {
     Deno.removeSignalListener("SIGINT", interrupted);
+    await viewers?.close();
     if (server && !server.exited) await server.stop(SERVER_STOP_TIMEOUT_MS);
+  }
+}
+
+/** The viewers could not be opened; the message says why. */
+class ViewersError extends Error {}
+
+/** Opens the live viewers on the spawned server's HTTP API, with the config's first token. */
+async function openViewers(options: LoadOptions, server: SpawnedServer): Promise<LiveViewers> {
+  const config = await loadConfig(options.config!);
+  const token = config.http.tokens[0];
+  if (!config.http.enabled || !token) {
+    throw new ViewersError(
+      `--viewers needs [http] enabled and a [[http.tokens]] in ${options.config}`,
+    );
+  }
+  const port = await server.waitForHttp(SERVER_READY_TIMEOUT_MS);
+  if (port === undefined) {
+    throw new ViewersError("The server's log never said the HTTP API listens");
+  }
+  progress(`opening ${options.viewers} live viewers subscribed to positions`);
+  try {
+    return await LiveViewers.open(
+      `ws://${options.host}:${port}/api/v1/live`,
+      token.token,
+      options.viewers,
+      CONNECT_TIMEOUT_MS,
+    );
+  } catch (error) {
+    throw new ViewersError((error as Error).message);
   }
 }
 
@@ -306,6 +344,7 @@ async function measure(
   timestamp: string,
   ticks: ClockTicks,
   server: SpawnedServer | undefined,
+  viewers: LiveViewers | undefined,
 ): Promise<number> {
   const port = server?.port ?? options.port!;
   const pid = server?.pid ?? options.pid;
@@ -392,6 +431,7 @@ async function measure(
       pid: pid ?? null,
       backend: server?.backend ?? null,
       stalenessReceivers: options.stalenessReceivers,
+      viewers: options.viewers,
       receiversInWorker: receiverCount > 0,
       timestamp,
       clockTicks: ticks.perSecond,
@@ -436,6 +476,7 @@ async function measure(
       udpHeartbeatsAnswered: stats.udpHeartbeats,
     },
     drops: { droppedClients: stats.dropped, reasons: tally(stats.dropReasons) },
+    viewers: viewers ? viewers.summary(opened, closed) : null,
     server: {
       cpuPercent: serverCpu?.total ?? null,
       userCpuPercent: serverCpu?.user ?? null,

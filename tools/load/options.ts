@@ -30,6 +30,8 @@ export interface LoadOptions {
   config: string | undefined;
   /** How many receivers measure staleness. */
   stalenessReceivers: number;
+  /** Live channel viewers subscribed to positions (needs --spawn and an [http] config). */
+  viewers: number;
 }
 
 /** A bad command line; the message names the flag. */
@@ -44,7 +46,7 @@ export class UsageError extends Error {
 export const USAGE =
   `Usage: deno task load -- --clients N [--tcp-only-ratio R] [--rate-ms MS] [--seconds S]
          [--warmup-seconds S] [--maps M] [--port P | --spawn] [--pid PID] [--host ADDRESS]
-         [--config FILE] [--staleness-receivers K]
+         [--config FILE] [--staleness-receivers K] [--viewers V]
 
 Runs N SAR-like clients against a ghost server on this machine, each from its own loopback
 address, and reports bulk update rate, staleness, bytes, drops and the server's CPU and memory.
@@ -61,6 +63,9 @@ address, and reports bulk update rate, staleness, bytes, drops and the server's 
   --host ADDRESS            server address, an IPv4 loopback address (default 127.0.0.1)
   --config FILE             configuration file for the spawned server (needs --spawn)
   --staleness-receivers K   clients that measure staleness, 0 for none (default 16)
+  --viewers V               live channel viewers subscribed to positions (default 0); needs
+                            --spawn and a --config with [http] enabled and a token, e.g.
+                            bench/configs/http_viewers.toml
   -h, --help                show this help`;
 
 function integer(flag: string, text: string | undefined, min: number, max: number): number;
@@ -127,6 +132,7 @@ export function parseOptions(args: string[]): LoadOptions | undefined {
         host: { type: "string" },
         config: { type: "string" },
         "staleness-receivers": { type: "string" },
+        viewers: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -155,6 +161,12 @@ export function parseOptions(args: string[]): LoadOptions | undefined {
     throw new UsageError("Flag --config needs --spawn: it configures the spawned server");
   }
   const port = integer("port", values.port, 1, 65535, spawn ? undefined : 53000);
+  const viewers = integer("viewers", values.viewers, 0, 100, 0)!;
+  if (viewers > 0 && values.config === undefined) {
+    throw new UsageError(
+      "Flag --viewers needs --spawn and --config with [http] enabled and a token, e.g. bench/configs/http_viewers.toml",
+    );
+  }
   return {
     clients: integer("clients", values.clients, 1, MAX_CLIENTS),
     tcpOnlyRatio: decimal("tcp-only-ratio", values["tcp-only-ratio"], 0, 1, 0.25),
@@ -168,5 +180,6 @@ export function parseOptions(args: string[]): LoadOptions | undefined {
     host,
     config: values.config,
     stalenessReceivers: integer("staleness-receivers", values["staleness-receivers"], 0, 1e6, 16)!,
+    viewers,
   };
 }

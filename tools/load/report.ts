@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ViewersSummary } from "./viewers.ts";
 import type { HistogramSummary } from "./histogram.ts";
 import type { LoadOptions } from "./options.ts";
 
@@ -29,6 +30,7 @@ export interface LoadResult {
       | "host"
       | "spawn"
       | "stalenessReceivers"
+      | "viewers"
     >
     & {
       port: number;
@@ -99,6 +101,8 @@ export interface LoadResult {
     /** The last server chat message before each close → count. */
     reasons: Record<string, number>;
   };
+  /** Live channel viewers (`--viewers`), or null without them. */
+  viewers: ViewersSummary | null;
   server: {
     /** CPU over the window in % of one core (user + system), null when not measured. */
     cpuPercent: number | null;
@@ -288,6 +292,17 @@ export function formatTable(result: LoadResult): string {
       ],
     ]],
   ];
+  if (result.viewers) {
+    const v = result.viewers;
+    sections.splice(sections.length - 2, 0, ["Live viewers (subscribed to positions)", [
+      ["viewers", `${v.viewers} (${v.connectedAtEnd} connected at the end)`],
+      [
+        "positions/s per viewer",
+        `min ${fixed(v.positionsPerSecondMin, 2)}, mean ${fixed(v.positionsPerSecondMean, 2)}`,
+      ],
+      ["received", `${(v.bytesPerSecond / 1024).toFixed(1)} KiB/s (all viewers)`],
+    ]]);
+  }
   const width = Math.max(...sections.flatMap(([, rows]) => rows.map(([label]) => label.length)));
   const lines: string[] = [];
   for (const [title, rows] of sections) {

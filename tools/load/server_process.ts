@@ -101,6 +101,8 @@ export class SpawnedServer {
   readonly hostname: string;
   /** The UDP backend, if the log names one ("… backend …"). */
   backend: string | undefined;
+  /** The HTTP API's port, once the log says it listens. */
+  httpPort: number | undefined;
   readonly #child: Deno.ChildProcess;
   readonly #logDone: Promise<void>;
   readonly #summary: ServerLogSummary = { lines: 0, warnings: 0, errors: 0, samples: [], tail: [] };
@@ -177,6 +179,15 @@ export class SpawnedServer {
     }
   }
 
+  /** The HTTP API's port, once it listens; undefined when it did not within `timeoutMs`. */
+  async waitForHttp(timeoutMs: number): Promise<number | undefined> {
+    const started = Date.now();
+    while (this.httpPort === undefined && !this.#exit && Date.now() - started < timeoutMs) {
+      await sleep(POLL_MS);
+    }
+    return this.httpPort;
+  }
+
   /** Sends SIGINT without waiting, for when this process is about to exit. */
   interrupt(): void {
     try {
@@ -236,7 +247,9 @@ export class SpawnedServer {
     if (warning) summary.warnings++;
     if (error) summary.errors++;
     if ((warning || error) && summary.samples.length < KEPT_SAMPLES) summary.samples.push(line);
-    if (/listening on/i.test(line)) this.#listening = true;
+    const http = /HTTP API listening on http:\/\/.*:(\d+)/.exec(line);
+    if (http) this.httpPort = Number(http[1]);
+    else if (/listening on/i.test(line)) this.#listening = true;
     // Only a line that states the choice counts ("UDP backend: mmsg", "using the mmsg UDP
     // backend"), not one that explains why a backend cannot be used; the last one wins.
     const backend = BACKEND_PATTERNS.map((pattern) => pattern.exec(line)).find(Boolean);
