@@ -487,9 +487,12 @@ function errorMessage(error: string): string {
   return JSON.stringify({ type: "error", error });
 }
 
-/** Two decimals are plenty for a map view; a float that is not finite becomes 0 (JSON has no NaN). */
+/**
+ * Whole units and degrees are plenty for a map view (a player is 72 units tall), and integers
+ * are much cheaper to print than decimals; a float that is not finite becomes 0 (JSON has no NaN).
+ */
 function round(value: number): number {
-  return Number.isFinite(value) ? Math.round(value * 100) / 100 : 0;
+  return Number.isFinite(value) ? Math.round(value) : 0;
 }
 
 function closeSocket(socket: WebSocket, code: number, reason: string): void {

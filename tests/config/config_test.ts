@@ -121,3 +121,31 @@ Deno.test("udp_backend and bulk_scope accept only their choices", () => {
     /bulk_scope must be one of "all", "same_map", got "map"/,
   );
 });
+
+Deno.test("[[http.tokens]] entries are checked: scope, name, length, duplicates, unknown keys", () => {
+  const token = (fields: string) => `[http]\nenabled = true\n[[http.tokens]]\n${fields}\n`;
+  const ok = parseConfig(token('name = "a"\ntoken = "0123456789abcdef"\nscope = "read"'));
+  assert.deepEqual(ok.http.tokens.map((t) => ({ ...t })), [
+    { name: "a", token: "0123456789abcdef", scope: "read" },
+  ]);
+  rejects(
+    token('name = "a"\ntoken = "0123456789abcdef"\nscope = "root"'),
+    /scope must be "read" or "admin", got "root"/,
+  );
+  rejects(token('token = "0123456789abcdef"\nscope = "read"'), /entry 1 needs a name/);
+  rejects(
+    token('name = "a"\ntoken = "0123456789abcdef"\nscope = "read"\nrole = 1'),
+    /unknown key "role"/,
+  );
+  rejects(
+    token(
+      'name = "a"\ntoken = "0123456789abcdef"\nscope = "read"\n[[http.tokens]]\nname = "a"\ntoken = "fedcba9876543210"\nscope = "read"',
+    ),
+    /entry 2: the name "a" is used twice/,
+  );
+  rejects("[http]\ntokens = 3\n", /\[http\] tokens must be an array, got 3/);
+  assert.deepEqual(defaultConfig().http.tokens, []);
+  const first = defaultConfig();
+  first.http.tokens.push({ name: "x", token: "0123456789abcdef", scope: "read" });
+  assert.deepEqual(defaultConfig().http.tokens, [], "defaults are copies");
+});

@@ -198,8 +198,8 @@ Deno.test("live: positions only while subscribed, encoded once per tick for ever
     await eventuallyAsync(async () => {
       t.clock.advance(100);
       const row = (await b.next((m) => m.type === "positions")).positions as number[][];
-      if (row[0][1] !== 1.5) return false;
-      assert.deepEqual(row, [[alice.id, 1.5, -2.25, 64, 10, 90, 0, 64, 1]]);
+      if (row[0][1] !== 2) return false;
+      assert.deepEqual(row, [[alice.id, 2, -2, 64, 10, 90, 0, 64, 1]], "whole units and degrees");
       return true;
     });
     const encoded = t.http.positionsEncoded;
