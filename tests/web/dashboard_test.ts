@@ -435,6 +435,7 @@ Deno.test({
           }
         }
         assert.equal(await viewer.locator("#chat-form").isVisible(), false);
+        await show(viewer, "players");
         await viewer.screenshot({
           path: new URL("players-read-only.png", SCREENSHOTS).pathname,
           fullPage: true,

@@ -112,6 +112,7 @@ export function mountHistory(context) {
   let seenEvents = state.eventCount;
   let loading = false;
   let loaded = false;
+  let refreshTimer = 0;
 
   async function load() {
     loading = true;
@@ -190,13 +191,17 @@ export function mountHistory(context) {
     render(changed) {
       if (!context.visible("history")) return;
       if (changed.has("shown") && !loaded) load();
-      // Live: on the first page, new events show up without a click.
-      else if (
-        changed.has("history") && cursors.length === 1 && !loading &&
-        state.eventCount !== seenEvents
-      ) load();
+      // Live: on the first page, new events show up without a click, at most once a second
+      // however busy the server is.
+      else if (changed.has("history") && cursors.length === 1 && !refreshTimer) {
+        refreshTimer = setTimeout(() => {
+          refreshTimer = 0;
+          if (!loading && state.eventCount !== seenEvents && context.visible("history")) load();
+        }, 1000);
+      }
     },
     destroy() {
+      clearTimeout(refreshTimer);
       form.removeEventListener("submit", onFilter);
       older.removeEventListener("click", onOlder);
       newer.removeEventListener("click", onNewer);

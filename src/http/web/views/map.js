@@ -20,7 +20,8 @@ export function mountMap(context) {
     /** @type {Map<string, import("../store.js").Player[]>} */
     const maps = new Map();
     for (const player of state.clients.values()) {
-      if (!player.map || player.x === null || player.y === null) continue;
+      // Spectators have no ghost in the race: they are not plotted.
+      if (player.spectator || !player.map || player.x === null || player.y === null) continue;
       const list = maps.get(player.map) ?? [];
       list.push(player);
       maps.set(player.map, list);
