@@ -310,6 +310,20 @@ Deno.test({
         },
       );
 
+      await step(
+        "after a reload the token is kept and the results come from the history",
+        async () => {
+          await page.reload();
+          await page.locator("body[data-live=open]").waitFor();
+          await show(page, "race");
+          await page.locator("#results-table tbody tr").nth(1).waitFor();
+          const rows = await page.locator("#results-table tbody tr").allInnerTexts();
+          assert.match(rows[0], /1\s+Alice\s+58\.250/);
+          assert.match(rows[1], /2\s+Bob\s+1:02\.500/);
+          assert.equal(await page.getByLabel("Duration (seconds)").inputValue(), "3");
+        },
+      );
+
       let evil: SarClient;
       await step("a malicious player name renders as text", async () => {
         evil = await connect(EVIL_NAME);

@@ -24,8 +24,9 @@ export function createActions(api) {
      * @param {number | null} to a client id, or null for everyone
      */
     message: (text, to) =>
+      // In the body, not the query string: URLs end up in logs.
       to === null
-        ? api.put("/serverMessage", undefined, { message: text })
+        ? api.post("/api/v1/say", { message: text })
         : api.post("/api/v1/msg", { player: { id: to }, message: text }),
     /** @returns {Promise<any>} */
     settings: () => api.get("/settings"),
