@@ -20,6 +20,7 @@ import {
   createState,
   eventOf,
   loadRace,
+  mergeConnectedAt,
   rankFinishes,
   setBans,
 } from "../../src/http/web/store.js";
@@ -379,4 +380,21 @@ Deno.test("history: one line per entry names what happened and who did it", () =
   assert.equal(describe("speedrunFinish", { time: "12.5", client: { map: "m" } }), "12.5 on m");
   assert.equal(describe("whitelistChange", { action: "add", entry: { name: "A" } }), "add · A");
   assert.equal(describe("unknown", null), "");
+});
+
+Deno.test("store: connectedAt comes from the list command; a new client from its event's time", () => {
+  const state = createState();
+  applySnapshot(state, { clients: [client(1, "Alice")] });
+  assert.equal(
+    mergeConnectedAt(state, [{ id: 1, connectedAt: "2026-01-01T00:00:00.000Z" }, { id: 9 }]),
+    true,
+  );
+  assert.equal(state.clients.get(1)?.connectedAt, Date.parse("2026-01-01T00:00:00.000Z"));
+  assert.equal(
+    mergeConnectedAt(state, [{ id: 1, connectedAt: "2026-01-01T00:00:00.000Z" }]),
+    false,
+  );
+  assert.equal(mergeConnectedAt(state, null), false);
+  applyEvent(state, "connect", { client: client(2, "Bob") }, 1234);
+  assert.equal(state.clients.get(2)?.connectedAt, 1234);
 });

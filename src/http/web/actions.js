@@ -11,6 +11,8 @@ export function createActions(api) {
   return {
     /** @returns {Promise<any>} */
     status: () => api.get("/api/v1/status"),
+    /** @returns {Promise<any>} the `list` command: every client, with `connectedAt` */
+    players: () => api.get("/api/v1/list"),
     /** @param {number} id */
     kick: (id) => api.put("/disconnectPlayer", { id }),
     /** @param {number} id */

@@ -11,6 +11,7 @@ import {
   createState,
   eventOf,
   loadRace,
+  mergeConnectedAt,
   setBans,
 } from "./store.js";
 import { mountHeader } from "./views/header.js";
@@ -180,6 +181,9 @@ function startDashboard(token) {
     actions.status().then((status) => {
       applyStatus(state, status?.data ?? status);
       render(new Set(["status", "race", "moderation"]));
+    }, () => {});
+    actions.players().then((list) => {
+      if (mergeConnectedAt(state, list?.data ?? list)) render(new Set(["players"]));
     }, () => {});
     // Bans: the list, with who/when/why from the history's ban events where recorded.
     Promise.all([

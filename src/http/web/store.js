@@ -77,9 +77,10 @@ function time(value) {
  *
  * @param {any} raw
  * @param {Player | undefined} [previous]
+ * @param {number} [seenAt] when the page learnt of the client, for want of `connectedAt`
  * @returns {Player}
  */
-export function toPlayer(raw, previous) {
+export function toPlayer(raw, previous, seenAt = Date.now()) {
   const position = raw.position ?? raw.data?.position;
   return {
     id: Number(raw.id),
@@ -89,7 +90,7 @@ export function toPlayer(raw, previous) {
     color: isObject(raw.color) ? raw.color : previous?.color ?? null,
     spectator: Boolean(raw.spectator ?? raw.isSpectator ?? previous?.spectator ?? false),
     tcpOnly: Boolean(raw.tcpOnly ?? previous?.tcpOnly ?? false),
-    connectedAt: time(raw.connectedAt) ?? previous?.connectedAt ?? Date.now(),
+    connectedAt: time(raw.connectedAt) ?? previous?.connectedAt ?? seenAt,
     pingMs: typeof raw.pingMs === "number"
       ? raw.pingMs
       : typeof raw.ping === "number"
@@ -217,6 +218,28 @@ export function addBan(state, raw) {
 }
 
 /**
+ * When each client connected, from the `list` command's data (`[{id, connectedAt}]`): the live
+ * channel's client objects do not carry it. Returns whether anything changed.
+ *
+ * @param {State} state
+ * @param {unknown} list
+ * @returns {boolean}
+ */
+export function mergeConnectedAt(state, list) {
+  let changed = false;
+  if (!Array.isArray(list)) return changed;
+  for (const raw of list) {
+    const player = state.clients.get(Number(/** @type {any} */ (raw)?.id));
+    const at = time(/** @type {any} */ (raw)?.connectedAt);
+    if (player && at !== null && player.connectedAt !== at) {
+      player.connectedAt = at;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/**
  * Replaces the ban list with the API's, keeping what events told about each ban.
  *
  * @param {State} state
@@ -324,7 +347,7 @@ export function applyEvent(state, name, payload, at = Date.now()) {
   const id = client ? Number(client.id) : NaN;
   switch (name) {
     case "connect":
-      if (client) state.clients.set(id, toPlayer(client, state.clients.get(id)));
+      if (client) state.clients.set(id, toPlayer(client, state.clients.get(id), at));
       changed.add("players").add("map").add("status");
       break;
     case "disconnect":
