@@ -105,6 +105,22 @@ export function commandRoutes(
   return routes;
 }
 
+/**
+ * Resource names for the two lists bots ask for most: `GET /api/v1/players` (the `list`
+ * command) and `GET /api/v1/bans` (`ban list`).
+ */
+export function resourceRoutes(server: GhostServer, table: CommandTable): Route[] {
+  return ([["players", ["list"]], ["bans", ["ban", "list"]]] as const).map(([name, path]) => ({
+    method: "GET",
+    path: `${API_PREFIX}/${name}`,
+    scope: "read",
+    tag: "commands",
+    summary: `The same as GET ${commandRoutePath(path)}`,
+    responseType: "json",
+    handle: (context: RequestContext) => runCommand(server, table, path, context),
+  }));
+}
+
 function integerParam(url: URL, name: string, min: number, max: number): number | undefined {
   const value = url.searchParams.get(name);
   if (value === null) return undefined;

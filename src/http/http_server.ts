@@ -9,20 +9,47 @@ import type { CommandTable } from "../admin/mod.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import type { HttpToken } from "../config/mod.ts";
 import type { GhostServer } from "../server/server.ts";
-import { API_PREFIX, commandRoutes, historyRoutes, openApiDocument } from "./api.ts";
+import {
+  API_PREFIX,
+  commandRoutes,
+  historyRoutes,
+  openApiDocument,
+  resourceRoutes,
+} from "./api.ts";
 import { allows, Lockout, TokenStore } from "./auth.ts";
 import type { HistorySource } from "./history.ts";
 import { hosterRoutes } from "./hoster.ts";
 import { LiveChannel } from "./live.ts";
 import { Metrics } from "./metrics.ts";
-import { HttpError, json, type Method, type RequestContext, type Route } from "./route.ts";
+import { HttpError, json, type RequestContext, type Route } from "./route.ts";
 import { serveStatic } from "./static_files.ts";
 
 const log = getLogger(["ghosting", "http"]);
 
-/** Largest request body accepted. */
+/**
+ * Largest request body accepted; a larger one is answered 413.
+ *
+ * @example
+ * ```ts
+ * import { MAX_BODY_BYTES } from "@ghosting/server";
+ *
+ * console.log(MAX_BODY_BYTES); // 65536
+ * ```
+ */
 export const MAX_BODY_BYTES = 64 * 1024;
-/** A loop this many milliseconds overdue makes `/health` answer 503. */
+
+/**
+ * A loop this many milliseconds overdue makes `/health` answer 503.
+ *
+ * @example
+ * ```ts
+ * import { HEALTH_STALL_MS, type ServerStatus } from "@ghosting/server";
+ *
+ * const healthy = (status: ServerStatus) =>
+ *   status.state === "running" && status.loopStallMs <= HEALTH_STALL_MS;
+ * console.log(typeof healthy);
+ * ```
+ */
 export const HEALTH_STALL_MS = 1000;
 
 /**
@@ -351,6 +378,7 @@ export class HttpApi {
         handle: (context) => this.#upgrade(context),
       },
       ...historyRoutes(this.#history),
+      ...resourceRoutes(server, this.#table),
       ...hosterRoutes(server, this.#table),
     ];
     return routes;
@@ -366,9 +394,22 @@ export class HttpApi {
     }
     const locked = this.#lockout.lockedFor(context.ip);
     if (locked > 0) return this.#lockedOut(locked);
-    const { socket, response } = Deno.upgradeWebSocket(context.request);
-    this.#live.accept(socket, context.ip);
-    return response;
+    if (this.#live.full) {
+      throw new HttpError(503, "Too many live viewers; try again later");
+    }
+    let upgrade: Deno.WebSocketUpgrade;
+    try {
+      upgrade = Deno.upgradeWebSocket(context.request);
+    } catch (error) {
+      // A malformed handshake (no key, wrong version) is the client's mistake, not a bug.
+      throw new HttpError(
+        400,
+        `Not a valid WebSocket handshake: ${(error as Error).message}`,
+        "upgrade",
+      );
+    }
+    this.#live.accept(upgrade.socket, context.ip);
+    return upgrade.response;
   }
 }
 
@@ -405,5 +446,3 @@ async function readJson(request: Request): Promise<unknown> {
     throw new HttpError(400, "The body must be JSON", "body");
   }
 }
-
-export type { Method };

@@ -27,6 +27,8 @@ export const LIVE_HELLO_TIMEOUT_MS = 5000;
 export const LIVE_MAX_BUFFERED_BYTES = 1 << 20;
 /** Largest message a viewer may send. */
 export const LIVE_MAX_MESSAGE_CHARS = 64 * 1024;
+/** Live sockets at once (authenticated or not): what one server spends on viewers is bounded. */
+export const LIVE_MAX_SOCKETS = 100;
 /** Commands a viewer may have running at once. */
 const MAX_PENDING_COMMANDS = 8;
 
@@ -188,6 +190,11 @@ export class LiveChannel {
     let count = 0;
     for (const viewer of this.#viewers) if (viewer.token) count++;
     return count;
+  }
+
+  /** Whether another socket may be taken over. */
+  get full(): boolean {
+    return this.#viewers.size >= LIVE_MAX_SOCKETS;
   }
 
   /** Viewers subscribed to positions. */

@@ -20,7 +20,17 @@ export const TICK_DURATION_BUCKETS_MS: readonly number[] = [
   100,
 ];
 
-/** Packets and bytes of one header. */
+/**
+ * Packets and bytes of one header.
+ *
+ * @example
+ * ```ts
+ * import type { PacketCount } from "@ghosting/server";
+ *
+ * const average = (count: PacketCount) => count.packets ? count.bytes / count.packets : 0;
+ * console.log(average({ packets: 2, bytes: 60 })); // 30
+ * ```
+ */
 export interface PacketCount {
   /** Packets (TCP frames or datagrams). */
   packets: number;

@@ -104,6 +104,10 @@ Deno.test("a bot runs a race through /api/v1, and every action lands in the hist
     };
     const list = await t.request("GET", "/api/v1/list", { token: READ });
     assert.deepEqual((list.json().data as { name: string }[]).map((c) => c.name), ["Alice", "Bob"]);
+    assert.deepEqual(
+      (await t.request("GET", "/api/v1/players", { token: READ })).json(),
+      list.json(),
+    );
     await call("countdown/pre", { commands: "sv_cheats 0" });
     await call("countdown/post", { commands: "say go" });
     await call("msg", { player: "Alice", message: "You are in lane 1" });

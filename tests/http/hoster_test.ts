@@ -117,6 +117,19 @@ Deno.test("hoster: a race from the panel: settings, countdown, message, disconne
       { step: packet.step, duration: packet.duration, pre: packet.preCommands },
       { step: 0, duration: 3, pre: "sv_cheats 0" },
     );
+    // SAR confirms and is sent "go"; the run ends with a finish that the panel's history shows.
+    alice.send({ header: Header.COUNTDOWN, id: alice.id, step: 1 });
+    const go = await alice.nextOf(Header.COUNTDOWN, "tcp");
+    assert.equal(
+      (go.packet as { step: number }).step,
+      1,
+      "the server's go (docs/protocol.md §3.9)",
+    );
+    alice.send({ header: Header.SPEEDRUN_FINISH, id: alice.id, time: "41.7" });
+    await t.event("speedrunFinish");
+    assert.equal(t.history.finishes(undefined, 10)[0].runTime, "41.7");
+    const refused = await t.request("GET", "/settings");
+    assert.equal(refused.json().acceptingPlayers, false, "a countdown stops accepting players");
     const missing = await t.request("PUT", "/serverMessage");
     assert.equal(missing.status, 400);
     assert.equal(missing.json().field, "message");

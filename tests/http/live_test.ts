@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { Header } from "../../src/protocol/mod.ts";
 import { LIVE_CLOSE } from "../../src/http/mod.ts";
-import { LIVE_HEARTBEAT_MS, LIVE_MAX_BUFFERED_BYTES } from "../../src/http/live.ts";
+import {
+  LIVE_HEARTBEAT_MS,
+  LIVE_MAX_BUFFERED_BYTES,
+  LIVE_MAX_MESSAGE_CHARS,
+  LIVE_MAX_SOCKETS,
+} from "../../src/http/live.ts";
 import { ADMIN, READ, StalledViewer, withHttp } from "./helpers.ts";
 
 type Message = Record<string, unknown>;
@@ -316,5 +321,39 @@ Deno.test("live: a browser-like viewer runs a race: commands, countdown, positio
     );
     const accepted = await run(4, "accept players");
     assert.equal(accepted.text, "Now accepting new players");
+  });
+});
+
+Deno.test("live: at most 100 sockets at once; a message over 64 KiB closes the socket", async () => {
+  await withHttp({}, async (t) => {
+    const sockets = await Promise.all(Array.from({ length: LIVE_MAX_SOCKETS }, () => t.live()));
+    const refused = await t.request("GET", "/api/v1/live", { headers: { upgrade: "websocket" } });
+    assert.equal(refused.status, 503);
+    await sockets[0].close();
+    const big = await eventuallyOpen(() => t.live());
+    big.send({ type: "hello", token: READ.token, padding: "x".repeat(LIVE_MAX_MESSAGE_CHARS) });
+    assert.equal((await big.closed).code, LIVE_CLOSE.badMessage);
+  });
+});
+
+/** Opens once the server has noticed a closed socket (its close is asynchronous). */
+async function eventuallyOpen<T>(open: () => Promise<T>): Promise<T> {
+  for (let i = 0;; i++) {
+    try {
+      return await open();
+    } catch (error) {
+      if (i > 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
+Deno.test("live: a plain GET or a broken handshake is a 400, not a bug", async () => {
+  await withHttp({}, async (t) => {
+    const plain = await t.request("GET", "/api/v1/live");
+    assert.equal(plain.status, 400);
+    assert.equal(plain.json().field, "upgrade");
+    const broken = await t.request("GET", "/api/v1/live", { headers: { upgrade: "websocket" } });
+    assert.equal(broken.status, 400);
   });
 });
