@@ -134,6 +134,12 @@ Deno.test({
       await step("the page signs in with an admin token", async () => {
         await page.goto(base);
         assert.equal(await page.locator("#login").isVisible(), true);
+        await Deno.mkdir(SCREENSHOTS, { recursive: true });
+        for (const [size, viewport] of Object.entries(SIZES)) {
+          await page.setViewportSize(viewport);
+          await page.screenshot({ path: new URL(`login-${size}.png`, SCREENSHOTS).pathname });
+        }
+        await page.setViewportSize(SIZES.desktop);
         await signIn(page, base, ADMIN_TOKEN);
         assert.equal(await page.locator("#scope-badge").textContent(), "admin");
         // The token is in this tab's sessionStorage, never in the URL.

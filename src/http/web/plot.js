@@ -119,10 +119,15 @@ export function draw(canvas, dots) {
     context.strokeStyle = "#000";
     context.stroke();
     const label = dot.name.length > 32 ? dot.name.slice(0, 31) + "…" : dot.name;
+    // Names go right of the dot, or left of it where they would run off the canvas.
+    const right = px + 10 + context.measureText(label).width <= width - 2;
+    context.textAlign = right ? "left" : "right";
+    const lx = right ? px + 10 : px - 10;
+    const ly = Math.min(Math.max(py, 8), height - 8);
     context.lineWidth = 3;
     context.strokeStyle = "rgba(0,0,0,0.8)";
-    context.strokeText(label, px + 10, py);
+    context.strokeText(label, lx, ly);
     context.fillStyle = "#f2f4f8";
-    context.fillText(label, px + 10, py);
+    context.fillText(label, lx, ly);
   }
 }
