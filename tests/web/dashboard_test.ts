@@ -258,6 +258,15 @@ Deno.test({
         );
         await page.locator("#chat-log li", { hasText: "only for you" })
           .filter({ hasText: "Server → Alice" }).waitFor();
+
+        // From the player's row too, through a dialog.
+        await show(page, "players");
+        await page.getByRole("button", { name: `Message Bob (${bob.id})` }).click();
+        await page.getByRole("dialog").getByLabel("Message").fill("you are next");
+        await page.getByRole("dialog").getByRole("button", { name: "Send" }).click();
+        await bob.next((r) =>
+          r.packet.header === Header.MESSAGE && r.packet.text === "you are next"
+        );
       });
 
       await step(
@@ -361,6 +370,16 @@ Deno.test({
         await page.getByRole("button", { name: "Add", exact: true }).click();
         await page.locator("#whitelist-list li", { hasText: "Alice" }).waitFor();
         assert.deepEqual(server.whitelist().names, ["Alice"]);
+        await page.getByLabel("Only whitelisted clients may join").check();
+        await until("the whitelist is on", () => Promise.resolve(server.whitelist().enabled));
+        await page.getByLabel("Only whitelisted clients may join").uncheck();
+        await until("the whitelist is off", () => Promise.resolve(!server.whitelist().enabled));
+        await page.getByRole("button", { name: "Remove Alice from the whitelist" }).click();
+        await page.locator("#whitelist-empty").waitFor({ state: "visible" });
+        assert.deepEqual(server.whitelist().names, []);
+        await page.getByLabel("Name or IP").fill("Alice");
+        await page.getByRole("button", { name: "Add", exact: true }).click();
+        await page.locator("#whitelist-list li", { hasText: "Alice" }).waitFor();
       });
 
       await step("the tabs work from the keyboard", async () => {
@@ -460,7 +479,10 @@ Deno.test({
           path: new URL("players-read-only.png", SCREENSHOTS).pathname,
           fullPage: true,
         });
+        // The organiser's header counts both viewers.
+        await page.locator("#status-viewers", { hasText: "2" }).waitFor();
         await viewer.close();
+        await page.locator("#status-viewers", { hasText: "1" }).waitFor();
       });
 
       await step("the banner shows when the live channel drops, and it reconnects", async () => {
