@@ -140,6 +140,11 @@ Deno.test({
           await page.screenshot({ path: new URL(`login-${size}.png`, SCREENSHOTS).pathname });
         }
         await page.setViewportSize(SIZES.desktop);
+        // A wrong token is refused and forgotten.
+        await page.getByLabel("Access token").fill("not-a-token");
+        await page.getByRole("button", { name: "Sign in" }).click();
+        await page.locator("#login-error", { hasText: "refused" }).waitFor();
+        assert.equal(await page.evaluate('sessionStorage.getItem("ghosting.token")'), null);
         await signIn(page, base, ADMIN_TOKEN);
         assert.equal(await page.locator("#scope-badge").textContent(), "admin");
         // The token is in this tab's sessionStorage, never in the URL.
@@ -497,6 +502,12 @@ Deno.test({
         await page.locator("body[data-live=open]").waitFor({ timeout: 20_000 });
         assert.equal(await page.locator("#banner").isVisible(), false);
         await page.locator("#players-table tbody tr", { hasText: "Bob" }).waitFor();
+      });
+
+      await step("signing out forgets the token", async () => {
+        await page.getByRole("button", { name: "Sign out" }).click();
+        await page.locator("#login").waitFor({ state: "visible" });
+        assert.equal(await page.evaluate('sessionStorage.getItem("ghosting.token")'), null);
       });
 
       assert.deepEqual(problems, []);
