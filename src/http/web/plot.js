@@ -115,8 +115,9 @@ export function draw(canvas, dots) {
     context.arc(px, py, 6, 0, Math.PI * 2);
     context.fillStyle = dot.color;
     context.fill();
-    context.lineWidth = 2;
-    context.strokeStyle = "#000";
+    // A light ring: SAR's default ghost colour is black, which a dark background would hide.
+    context.lineWidth = 1.5;
+    context.strokeStyle = "rgba(242,244,248,0.9)";
     context.stroke();
     const label = dot.name.length > 32 ? dot.name.slice(0, 31) + "…" : dot.name;
     // Names go right of the dot, or left of it where they would run off the canvas.

@@ -87,6 +87,7 @@ export function mountPlayers(context) {
       context.admin ? actionsCell(player) : null,
     ));
     cells.name.classList.add("name");
+    cells.ping.classList.add("ping");
     return { row, cells, swatch };
   }
 
@@ -130,6 +131,10 @@ export function mountPlayers(context) {
       }
       fill(entry, player);
     }
+    table.classList.toggle(
+      "no-ping",
+      ![...state.clients.values()].some((player) => player.pingMs !== null),
+    );
     const empty = state.clients.size === 0;
     byId("players-empty").hidden = !empty;
     table.hidden = empty;
