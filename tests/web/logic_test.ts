@@ -24,7 +24,7 @@ import {
   rankFinishes,
   setBans,
 } from "../../src/http/web/store.js";
-import { describe } from "../../src/http/web/views/history.js";
+import { collectPage, describe } from "../../src/http/web/views/history.js";
 
 Deno.test("format: durations, colours, times, maps", () => {
   assert.equal(duration(0), "0 s");
@@ -397,4 +397,38 @@ Deno.test("store: connectedAt comes from the list command; a new client from its
   assert.equal(mergeConnectedAt(state, null), false);
   applyEvent(state, "connect", { client: client(2, "Bob") }, 1234);
   assert.equal(state.clients.get(2)?.connectedAt, 1234);
+});
+
+Deno.test("history: a time window reads the server's pages until its page is full", async () => {
+  // 100 entries, ids 100…1, one a second, newest first, served 10 at a time.
+  const all = Array.from({ length: 100 }, (_, i) => ({
+    id: 100 - i,
+    time: new Date((100 - i) * 1000).toISOString(),
+    type: "message",
+    data: {},
+  }));
+  const reads: (number | undefined)[] = [];
+  const fetchPage = (before: number | undefined) => {
+    reads.push(before);
+    const page = all.filter((e) => before === undefined || e.id < before).slice(0, 10);
+    return Promise.resolve({ entries: page, next: page.length === 10 ? page[9].id : null });
+  };
+  // No window: the first page as the server sent it.
+  let page = await collectPage(fetchPage, { size: 10 });
+  assert.deepEqual(page.entries.map((e) => e.id), [100, 99, 98, 97, 96, 95, 94, 93, 92, 91]);
+  assert.equal(page.next, 91);
+  // Entries 60…51 only: pages newer than the window are skipped, the read stops at its start.
+  reads.length = 0;
+  page = await collectPage(fetchPage, { size: 20, from: 51_000, to: 60_000 });
+  assert.deepEqual(page.entries.map((e) => e.id), [60, 59, 58, 57, 56, 55, 54, 53, 52, 51]);
+  assert.equal(page.next, null);
+  assert.deepEqual(reads, [undefined, 91, 81, 71, 61, 51]);
+  // A full page inside the window gives the cursor of the next one.
+  page = await collectPage(fetchPage, { size: 5, to: 60_000 });
+  assert.deepEqual(page.entries.map((e) => e.id), [60, 59, 58, 57, 56]);
+  assert.equal(page.next, 56);
+  // Reading is bounded: after maxFetches pages the page ends with a cursor to go on.
+  page = await collectPage(fetchPage, { size: 50, to: 5_000, maxFetches: 3 });
+  assert.deepEqual(page.entries, []);
+  assert.equal(page.next, 71);
 });

@@ -22,6 +22,44 @@ export const HISTORY_TYPES = [
 ];
 
 const PAGE_SIZE = 50;
+/** Server pages read at most for one page of a time window, so a narrow window stays cheap. */
+const MAX_FETCHES = 20;
+
+/**
+ * @typedef {{ id: number, time: string, type: string, actor?: string, player?: string,
+ *   data: Record<string, unknown> }} HistoryEntry
+ */
+
+/**
+ * One page of at most `size` entries inside the time window `from`…`to` (epoch ms, either
+ * optional), newest first, read from the server's pages (newest first, cut by `before` ids)
+ * until the page is full, the window's start is passed, or `MAX_FETCHES` pages were read.
+ * `next` is the cursor of the following page, or null at the end.
+ *
+ * @param {(before: number | undefined) => Promise<{ entries?: HistoryEntry[], next?: number | null }>} fetchPage
+ * @param {{ before?: number, from?: number, to?: number, size: number, maxFetches?: number }} range
+ * @returns {Promise<{ entries: HistoryEntry[], next: number | null }>}
+ */
+export async function collectPage(fetchPage, range) {
+  const { from, to, size } = range;
+  /** @type {HistoryEntry[]} */
+  const entries = [];
+  let before = range.before;
+  for (let fetches = 0; fetches < (range.maxFetches ?? MAX_FETCHES); fetches++) {
+    const page = await fetchPage(before);
+    for (const entry of page.entries ?? []) {
+      const at = Date.parse(entry.time);
+      if (from !== undefined && at < from) return { entries, next: null }; // older than the window
+      if (to !== undefined && at > to) continue;
+      entries.push(entry);
+      if (entries.length === size) return { entries, next: entry.id };
+    }
+    if (typeof page.next !== "number") return { entries, next: null };
+    before = page.next;
+  }
+  // Read enough for now: "Older" goes on from here.
+  return { entries, next: before ?? null };
+}
 
 /**
  * One line about an entry's payload.
@@ -120,21 +158,19 @@ export function mountHistory(context) {
     const from = since.value ? new Date(since.value).getTime() : undefined;
     const to = until.value ? new Date(until.value).getTime() : undefined;
     try {
-      const page = await actions.history({
-        limit: PAGE_SIZE,
-        before,
-        type: type.value || undefined,
-        player: player.value.trim() || undefined,
-      });
+      const page = await collectPage(
+        (cursor) =>
+          actions.history({
+            limit: PAGE_SIZE,
+            before: cursor,
+            type: type.value || undefined,
+            player: player.value.trim() || undefined,
+          }),
+        { before, from, to, size: PAGE_SIZE },
+      );
       seenEvents = state.eventCount;
-      next = typeof page?.next === "number" ? page.next : null;
-      /** @type {any[]} */
-      let entries = Array.isArray(page?.entries) ? page.entries : [];
-      // The time window is applied here, on the page the server sent.
-      entries = entries.filter((entry) => {
-        const at = Date.parse(entry.time);
-        return (from === undefined || at >= from) && (to === undefined || at <= to);
-      });
+      next = page.next;
+      const entries = page.entries;
       body.replaceChildren(...entries.map((entry) =>
         h(
           "tr",
