@@ -416,6 +416,19 @@ Deno.test({
         );
         assert.match(await page.locator("#history-table tbody").innerText(), /127\.0\.0\.4/);
         await page.getByLabel("Type").selectOption("");
+        // A time window: nothing happened tomorrow, everything since yesterday.
+        const local = (ms: number) => {
+          const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+          return d.toISOString().slice(0, 16);
+        };
+        await page.getByLabel("Since").fill(local(Date.now() + 86_400_000));
+        await page.getByRole("button", { name: "Filter" }).click();
+        await page.locator("#history-message", { hasText: "No matching events" }).waitFor();
+        assert.equal(await rows.count(), 0);
+        await page.getByLabel("Since").fill(local(Date.now() - 86_400_000));
+        await page.getByRole("button", { name: "Filter" }).click();
+        await until("events since yesterday are listed", async () => (await rows.count()) > 5);
+        await page.getByLabel("Since").fill("");
         await page.getByRole("button", { name: "Filter" }).click();
       });
 
