@@ -442,6 +442,19 @@ Deno.test({
             await page.waitForTimeout(150);
             const path = new URL(`${view}-${size}.png`, SCREENSHOTS);
             await page.screenshot({ path: path.pathname, fullPage: true });
+            // Nothing wider than the screen: no sideways scrolling on a phone.
+            const overflow = await page.evaluate(
+              "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+            );
+            assert.equal(overflow, 0, `${view} at ${size} width scrolls sideways`);
+            // Every visible control has an accessible name.
+            const unnamed = await page.evaluate(`[...document.querySelectorAll(
+              "#view-${view} button, #view-${view} input, #view-${view} select, header button"
+            )].filter((el) => el.offsetParent !== null && !(
+              (el.labels && el.labels.length > 0) || el.getAttribute("aria-label") ||
+              el.textContent.trim()
+            )).map((el) => el.outerHTML)`) as string[];
+            assert.deepEqual(unnamed, [], `${view}: controls without a name`);
             assert.ok((await Deno.stat(path)).size > 1000, `${path.pathname} was written`);
           }
         }
