@@ -38,6 +38,7 @@ export {
   type GhostServerOptions,
   optionsFromConfig,
   type PacketCount,
+  POSE_STRIDE,
   type RefusalReason,
   type ServerStatus,
   type TickLateness,
