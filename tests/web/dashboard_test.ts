@@ -124,6 +124,14 @@ Deno.test({
       browser.context.setDefaultTimeout(10_000);
       const page = await browser.context.newPage();
       watch(page, problems, origin);
+      // Live channel frames the page receives, by type.
+      const received = new Map<string, number>();
+      page.on("websocket", (socket) => {
+        socket.on("framereceived", ({ payload }) => {
+          const type = /"type":"(\w+)"/.exec(String(payload))?.[1] ?? "?";
+          received.set(type, (received.get(type) ?? 0) + 1);
+        });
+      });
       // Later steps build on earlier ones: after a failure they are skipped, not timed out.
       let failed = false;
       const step = async (name: string, fn: () => Promise<void>) => {
@@ -211,7 +219,14 @@ Deno.test({
 
           await alice.sendUpdate(pose(100, 200));
           await bob.sendUpdate(pose(-400, -100));
+          // Positions flow only while the map is shown: they cost the server work per tick.
+          await page.waitForTimeout(300);
+          assert.equal(received.get("positions") ?? 0, 0, "no positions while the map is hidden");
           await show(page, "map");
+          await until(
+            "positions arrive",
+            () => Promise.resolve((received.get("positions") ?? 0) > 0),
+          );
           const aliceXy = page.locator(`#map-plots li[data-id="${alice.id}"] .xy`);
           await aliceXy.filter({ hasText: "x 100, y 200" }).waitFor();
           await page.locator(`#map-plots li[data-id="${bob.id}"] .xy`)
@@ -231,6 +246,10 @@ Deno.test({
 
       await step("a chat line from a client appears", async () => {
         await show(page, "chat");
+        await page.waitForTimeout(150); // a positions message may already be on its way
+        const positions = received.get("positions");
+        await page.waitForTimeout(300);
+        assert.equal(received.get("positions"), positions, "positions stop when the map is left");
         bob.sendMessage("gl hf <b>everyone</b>");
         const line = page.locator("#chat-log li", { hasText: "gl hf" });
         await line.waitFor();

@@ -125,8 +125,9 @@ function startDashboard(token) {
           break;
       }
     },
-    afterOk(channel) {
-      channel.send({ type: "subscribe", positions: true });
+    afterOk() {
+      positionsWanted = undefined;
+      subscribePositions();
     },
   });
 
@@ -219,6 +220,19 @@ function startDashboard(token) {
     }, () => {});
   }
 
+  /** @type {boolean | undefined} what the server was last told */
+  let positionsWanted;
+  /**
+   * Positions cost the server an encoding per tick while anyone subscribes: ask for them only
+   * while the map is on screen (its tab chosen and the browser tab visible).
+   */
+  function subscribePositions() {
+    const wanted = current === "map" && document.visibilityState !== "hidden";
+    if (wanted === positionsWanted) return;
+    if (live.send({ type: "subscribe", positions: wanted })) positionsWanted = wanted;
+  }
+  document.addEventListener("visibilitychange", subscribePositions);
+
   /** @param {string} view */
   function select(view, focus = false) {
     if (!VIEWS.includes(view)) view = "players";
@@ -232,6 +246,7 @@ function startDashboard(token) {
       if (selected && focus) tab.focus();
     }
     if (history.replaceState) history.replaceState(null, "", `#${view}`);
+    subscribePositions();
     render(new Set([view, "shown"]));
   }
 
@@ -255,6 +270,7 @@ function startDashboard(token) {
 
   function teardown() {
     clearInterval(countdownTimer);
+    document.removeEventListener("visibilitychange", subscribePositions);
     tablist.removeEventListener("click", onTabClick);
     tablist.removeEventListener("keydown", onTabKey);
     byId("banner-retry").removeEventListener("click", retry);
