@@ -193,6 +193,14 @@ Deno.test({
           assert.equal(blocked.fetched, false);
           assert.ok(blocked.violations.includes("script-src-elem"), `${blocked.violations}`);
           assert.ok(blocked.violations.includes("connect-src"), `${blocked.violations}`);
+          // The server sends the policy as a header too (frame-ancestors works only there).
+          const response = await fetch(base);
+          await response.body?.cancel();
+          const header = response.headers.get("content-security-policy") ?? "";
+          assert.match(header, /default-src 'none'/);
+          assert.match(header, /script-src 'self'/);
+          assert.match(header, /frame-ancestors 'none'/);
+          assert.doesNotMatch(header, /unsafe-inline|unsafe-eval/);
           // Those violations were the point: forget them, and only them.
           await page.waitForTimeout(50);
           const expected = (p: string) => p.startsWith("CSP:") || p.includes("127.0.0.2:9");
