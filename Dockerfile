@@ -13,7 +13,7 @@ COPY plugins ./plugins
 COPY config.toml ./
 
 # Test-only packages leave the import map and the lock file, so that nothing fetches them.
-RUN DENO_DIR=/tmp/deno-remove deno remove fast-check yaml && rm -rf /tmp/deno-remove
+RUN DENO_DIR=/tmp/deno-remove deno remove fast-check playwright-core yaml && rm -rf /tmp/deno-remove
 
 # Where the database, the admin socket and the log files live, owned by the user the server
 # runs as (mount volumes here to keep them; see docker-compose.yml).
@@ -32,5 +32,5 @@ VOLUME ["/app/data", "/app/logs"]
 HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 CMD ["deno", "task", "console", "--config", "/app/config.toml", "status"]
 
 # `deno task start`'s command: the server with its console on standard input (docker attach).
-# A 1 MiB young generation keeps a 400-player server under 100 MB of RSS (BENCHMARKS.md).
+# A 1 MiB young generation keeps a 400-player server near 100 MB of RSS (BENCHMARKS.md).
 CMD ["run", "--allow-net", "--allow-read", "--allow-write", "--allow-ffi", "--allow-env=INIT_CWD", "--v8-flags=--max-semi-space-size=1", "src/main.ts", "--config", "/app/config.toml"]
