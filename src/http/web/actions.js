@@ -20,7 +20,7 @@ export function createActions(api) {
     /** @param {string} ip */
     unban: (ip) => api.post("/api/v1/unban", { ip }),
     /** @returns {Promise<unknown[]>} */
-    bans: () => api.get("/api/v1/ban/list"),
+    bans: () => api.get("/api/v1/bans"),
     /**
      * @param {string} text
      * @param {number | null} to a client id, or null for everyone

@@ -186,27 +186,11 @@ function startDashboard(token) {
     actions.players().then((list) => {
       if (mergeConnectedAt(state, list?.data ?? list)) render(new Set(["players"]));
     }, () => {});
-    // Bans: the list, with who/when/why from the history's ban events where recorded.
-    Promise.all([
-      actions.bans(),
-      actions.history({ type: "ban", limit: 500 }).catch(() => null),
-    ]).then(([list, history]) => {
-      const ips = /** @type {any} */ (list)?.data ?? list;
-      if (!Array.isArray(ips)) return;
-      /** @type {Map<string, any>} */
-      const details = new Map();
-      for (const entry of history?.entries ?? []) {
-        const ip = entry?.data?.ip;
-        if (typeof ip === "string" && !details.has(ip)) {
-          details.set(ip, {
-            ip,
-            at: entry.time,
-            actor: entry.actor ?? entry.data.actor,
-            reason: entry.data.message,
-          });
-        }
-      }
-      setBans(state, ips.map((ip) => details.get(ip) ?? ip));
+    // Bans, each with the reason, time and actor the server's history knows.
+    actions.bans().then((list) => {
+      const bans = /** @type {any} */ (list)?.data ?? list;
+      if (!Array.isArray(bans)) return;
+      setBans(state, bans);
       render(new Set(["moderation"]));
     }, () => {});
     // The current race: the last countdown and the finishes since, from the history.
