@@ -146,18 +146,20 @@ Deno.test("the server task's command runs the server, and SIGINT stops it cleanl
   });
 });
 
+/**
+ * Runs src/main.ts with `path` and the permissions the UDP backend choice depends on (FFI or
+ * not), then stops it with SIGINT and returns its exit code and log.
+ */
+async function runUntilInterrupted(path: string, { ffi }: { ffi: boolean }) {
+  const permissions = ["--allow-net", "--allow-read", "--allow-write"];
+  if (ffi) permissions.push("--allow-ffi");
+  const server = await startServer(["run", ...permissions, "src/main.ts", "--config", path]);
+  return await server.interrupt();
+}
+
 Deno.test("udp_backend = mmsg without --allow-ffi falls back to the portable backend and says why", async () => {
   await withConfigFile('[server]\nudp_backend = "mmsg"\n', async (path) => {
-    const server = await startServer([
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "src/main.ts",
-      "--config",
-      path,
-    ]);
-    const { code, log } = await server.interrupt();
+    const { code, log } = await runUntilInterrupted(path, { ffi: false });
     assert.equal(code, 0);
     assert.match(
       log,
@@ -169,16 +171,7 @@ Deno.test("udp_backend = mmsg without --allow-ffi falls back to the portable bac
 
 Deno.test("the default udp_backend (auto) picks the portable backend without --allow-ffi, saying why", async () => {
   await withConfigFile("", async (path) => {
-    const server = await startServer([
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "src/main.ts",
-      "--config",
-      path,
-    ]);
-    const { code, log } = await server.interrupt();
+    const { code, log } = await runUntilInterrupted(path, { ffi: false });
     assert.equal(code, 0);
     assert.match(
       log,
@@ -193,17 +186,7 @@ Deno.test("the default udp_backend (auto) picks the batched backend with --allow
   ignore: Deno.build.os !== "linux",
 }, async () => {
   await withConfigFile("", async (path) => {
-    const server = await startServer([
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "--allow-ffi",
-      "src/main.ts",
-      "--config",
-      path,
-    ]);
-    const { code, log } = await server.interrupt();
+    const { code, log } = await runUntilInterrupted(path, { ffi: true });
     assert.equal(code, 0);
     assert.match(log, /UDP backend: mmsg; auto: batched system calls work here .*; UDP GSO on\)/);
   });
