@@ -21,13 +21,28 @@ export function connectHints(hostname: string, port: number): string[] {
   ];
 }
 
-/** One line per config section: every key and its effective value. */
+/**
+ * One line per config section: every key and its effective value. Secrets are not printed:
+ * `[[http.tokens]]` shows each token's name and scope only (logs are read by more people than
+ * the operator, and shipped elsewhere).
+ */
 export function settingsLines(config: Config): string[] {
   return Object.keys(CONFIG_SCHEMA).map((section) => {
     const values = config[section as keyof Config] as unknown as Record<string, unknown>;
-    const pairs = Object.entries(values).map(([key, value]) => `${key}=${JSON.stringify(value)}`);
+    const pairs = Object.entries(values).map(([key, value]) =>
+      `${key}=${
+        JSON.stringify(section === "http" && key === "tokens" ? redactTokens(value) : value)
+      }`
+    );
     return `  [${section}] ${pairs.join(" ")}`;
   });
+}
+
+function redactTokens(tokens: unknown): unknown {
+  if (!Array.isArray(tokens)) return tokens;
+  return tokens.map((entry) =>
+    typeof entry === "object" && entry !== null ? { ...entry, token: "(hidden)" } : entry
+  );
 }
 
 /** The admin state a restart brought back. */

@@ -190,7 +190,7 @@ export class HttpApi {
       },
     }, (request, info) => this.handle(request, info.remoteAddr.hostname));
     const { hostname, port } = this.#listener.addr;
-    log.info("HTTP API listening on http://{hostname}:{port}", { hostname, port });
+    log.info("HTTP API listening on http://{hostname}:{port} (dashboard at /)", { hostname, port });
     return { hostname, port };
   }
 

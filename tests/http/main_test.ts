@@ -17,7 +17,8 @@ token = "main-test-admin-token"
 scope = "admin"
 `;
 
-function spawn(path: string): DenoChild {
+/** The server with `path`, its database and admin socket in `data` (never the repository's). */
+function spawn(path: string, data: string): DenoChild {
   return new DenoChild([
     "run",
     "--allow-net",
@@ -26,12 +27,20 @@ function spawn(path: string): DenoChild {
     "src/main.ts",
     "--config",
     path,
+    "--data",
+    data,
   ]);
+}
+
+async function temporaryDirectory(): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir();
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
 }
 
 Deno.test("the server task serves HTTP when enabled; /stopServer ends the process", async () => {
   await withConfigFile(CONFIG, async (path) => {
-    const server = spawn(path);
+    await using data = await temporaryDirectory();
+    const server = spawn(path, data.path);
     const match = await server.readUntil(/HTTP API listening on http:\/\/127\.0\.0\.1:(\d+)/);
     if (!match) throw new Error(`The server exited:\n${server.log}`);
     const port = Number(match[1]);
@@ -47,6 +56,9 @@ Deno.test("the server task serves HTTP when enabled; /stopServer ends the proces
     const log = await drain;
     assert.equal(status.code, 0, log);
     assert.match(log, /Server stopped/);
+    // The start-up summary names the token, never its secret.
+    assert.match(log, /tokens=\[\{"name":"ci","token":"\(hidden\)","scope":"admin"\}\]/);
+    assert.doesNotMatch(server.log + log, /main-test-admin-token/);
   });
 });
 
@@ -54,7 +66,8 @@ Deno.test("a bad [[http.tokens]] entry stops the server before it starts, naming
   await withConfigFile(
     '[http]\nenabled = true\n[[http.tokens]]\nname = "x"\ntoken = "short"\nscope = "admin"\n',
     async (path) => {
-      const server = spawn(path);
+      await using data = await temporaryDirectory();
+      const server = spawn(path, data.path);
       const [status, stderr] = await Promise.all([server.child.status, server.readToEnd()]);
       assert.equal(status.code, 1);
       assert.match(
