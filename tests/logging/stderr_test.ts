@@ -11,8 +11,20 @@ import { DenoChild } from "../helpers/server_process.ts";
 async function spawnServer(config: string): Promise<{ server: DenoChild; port: number }> {
   const path = await Deno.makeTempFile({ suffix: ".toml" });
   await Deno.writeTextFile(path, config);
+  // Its database and admin socket in a directory of its own, never the repository's data/.
+  const data = await Deno.makeTempDir();
   const server = new DenoChild(
-    ["run", "--allow-net", "--allow-read", "--allow-write", "src/main.ts", "--config", path],
+    [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "src/main.ts",
+      "--config",
+      path,
+      "--data",
+      data,
+    ],
     30_000,
   );
   try {
