@@ -389,12 +389,14 @@ Deno.test({
       await step("ban from the page, with who and when, and the whitelist", async () => {
         await show(page, "players");
         await page.getByRole("button", { name: `Ban ${EVIL_NAME} (${evil.id})` }).click();
+        await page.getByRole("dialog").getByLabel("Reason").fill("griefing the race");
         await page.getByRole("dialog").getByRole("button", { name: "Ban" }).click();
         await evil.closed;
         await show(page, "moderation");
         const ban = page.locator("#bans-table tbody tr", { hasText: "127.0.0.4" });
         await ban.waitFor();
         assert.match(await ban.innerText(), /organiser/);
+        assert.match(await ban.innerText(), /griefing the race/);
         assert.deepEqual(server.bannedIps(), ["127.0.0.4"]);
 
         await page.getByLabel("Kind").selectOption("name");

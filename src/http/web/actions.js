@@ -15,8 +15,12 @@ export function createActions(api) {
     players: () => api.get("/api/v1/list"),
     /** @param {number} id */
     kick: (id) => api.put("/disconnectPlayer", { id }),
-    /** @param {number} id */
-    ban: (id) => api.put("/banPlayer", { id }),
+    /**
+     * @param {number} id
+     * @param {string} reason kept with the ban, and what the player reads; "" for none
+     */
+    ban: (id, reason) =>
+      api.post("/api/v1/ban", reason ? { player: { id }, reason } : { player: { id } }),
     /** @param {string} ip */
     unban: (ip) => api.post("/api/v1/unban", { ip }),
     /** @returns {Promise<unknown[]>} */

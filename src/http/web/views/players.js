@@ -38,12 +38,13 @@ export function mountPlayers(context) {
       attrs: { type: "button", "aria-label": `Ban ${who}` },
       on: {
         click: async () => {
-          const ok = await ask({
+          const reason = await ask({
             title: "Ban player",
             text: `Ban the IP of ${who} and disconnect everyone from it?`,
             confirm: "Ban",
+            input: { label: "Reason (optional; the player reads it)" },
           });
-          if (ok !== null) actions.ban(player.id).catch(context.report);
+          if (reason !== null) actions.ban(player.id, reason.trim()).catch(context.report);
         },
       },
     });
