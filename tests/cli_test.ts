@@ -1,7 +1,7 @@
 /** The server's command line, run as users run it (`deno task server …`). */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
-import { DenoChild, taskArgs, withConfigFile } from "./helpers/server_process.ts";
+import { DenoChild, serverArgs, taskArgs, withConfigFile } from "./helpers/server_process.ts";
 
 const root = new URL("../", import.meta.url);
 
@@ -213,21 +213,14 @@ Deno.test("[logging] file = true writes the log to the file, creating its direct
 /** Like startServer, for a server that logs only to `filename`: waits for the file instead. */
 async function startServerLoggingTo(configPath: string, filename: string): Promise<RunningServer> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "src/main.ts",
-      "--config",
+    args: serverArgs(
       configPath,
+      `${dirname(filename)}/data`,
       "--hostname",
       "127.0.0.1",
       "--port",
       "0",
-      "--data",
-      `${dirname(filename)}/data`,
-    ],
+    ),
     cwd: root,
     stdout: "null",
     stderr: "null",

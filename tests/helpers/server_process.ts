@@ -44,6 +44,26 @@ export async function withConfigFile(
 }
 
 /**
+ * `deno run` arguments for the server with the fewest permissions it runs with (no FFI, so the
+ * portable UDP backend), `config`, and its database and admin socket in `data`, never the
+ * repository's `data/`; `extra` flags follow.
+ */
+export function serverArgs(config: string, data: string, ...extra: string[]): string[] {
+  return [
+    "run",
+    "--allow-net",
+    "--allow-read",
+    "--allow-write",
+    "src/main.ts",
+    "--config",
+    config,
+    "--data",
+    data,
+    ...extra,
+  ];
+}
+
+/**
  * `deno <args>` run from the repository, not through a task runner, so that a signal reaches
  * the server itself. Its standard error is read only as far as a test asks: a test may stop
  * reading it on purpose. Standard input and output are null.

@@ -1,6 +1,6 @@
 /** `deno task server` with [http] enabled: the CLI starts the API, and an admin stop ends the process. */
 import assert from "node:assert/strict";
-import { DenoChild, withConfigFile } from "../helpers/server_process.ts";
+import { DenoChild, serverArgs, withConfigFile } from "../helpers/server_process.ts";
 
 const CONFIG = `
 [server]
@@ -17,19 +17,8 @@ token = "main-test-admin-token"
 scope = "admin"
 `;
 
-/** The server with `path`, its database and admin socket in `data` (never the repository's). */
 function spawn(path: string, data: string): DenoChild {
-  return new DenoChild([
-    "run",
-    "--allow-net",
-    "--allow-read",
-    "--allow-write",
-    "src/main.ts",
-    "--config",
-    path,
-    "--data",
-    data,
-  ]);
+  return new DenoChild(serverArgs(path, data));
 }
 
 async function temporaryDirectory(): Promise<{ path: string } & AsyncDisposable> {

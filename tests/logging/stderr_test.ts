@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { SarClient } from "../../src/client/sar_client.ts";
 import { Header } from "../../src/protocol/mod.ts";
-import { DenoChild } from "../helpers/server_process.ts";
+import { DenoChild, serverArgs } from "../helpers/server_process.ts";
 
 /** A server whose standard error is read up to its "listening" line, and no further. */
 async function spawnServer(config: string): Promise<{ server: DenoChild; port: number }> {
@@ -13,20 +13,7 @@ async function spawnServer(config: string): Promise<{ server: DenoChild; port: n
   await Deno.writeTextFile(path, config);
   // Its database and admin socket in a directory of its own, never the repository's data/.
   const data = await Deno.makeTempDir();
-  const server = new DenoChild(
-    [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "src/main.ts",
-      "--config",
-      path,
-      "--data",
-      data,
-    ],
-    30_000,
-  );
+  const server = new DenoChild(serverArgs(path, data), 30_000);
   try {
     return { server, port: await server.listeningPort() };
   } finally {
