@@ -196,15 +196,20 @@ async function main(): Promise<number> {
   });
   // The remote console's socket (Unix sockets: not on Windows, where only the local one runs).
   let admin: AdminSocket | undefined;
+  /** What a start that fails from here on closes, in this order. */
+  const closeAll = async () => {
+    await admin?.close();
+    await storage.close();
+    await logging.close();
+  };
   try {
     if (Deno.build.os !== "windows") {
       admin = await AdminSocket.listen(join(dataDirectory, ADMIN_SOCKET_NAME), server, commands);
     }
   } catch (error) {
-    await storage.close();
+    await closeAll();
     if (error instanceof AdminSocketError) {
       console.error(`error: ${error.message}`);
-      await logging.close();
       return 1;
     }
     throw error;
@@ -239,11 +244,9 @@ async function main(): Promise<number> {
   try {
     await server.start();
   } catch (error) {
-    await admin?.close();
-    await storage.close();
+    await closeAll();
     if (error instanceof ListenError) {
       console.error(`error: ${error.message}`);
-      await logging.close();
       return 1;
     }
     throw error;
@@ -258,9 +261,7 @@ async function main(): Promise<number> {
       }`,
     );
     await server.stop();
-    await admin?.close();
-    await storage.close();
-    await logging.close();
+    await closeAll();
     return 1;
   }
   // An admin `stop` (console, API, plugin) stops the server without a signal: exit then too.
