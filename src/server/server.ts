@@ -57,6 +57,7 @@ import {
   type ChatFilter,
   type ConnectingClient,
   type Hook,
+  hookLine,
   type HookOptions,
   makeHook,
   MAX_REFUSAL_LENGTH,
@@ -1231,8 +1232,7 @@ export class GhostServer {
         }
         const verdict = outcome.value;
         if (typeof verdict === "object" && verdict !== null && typeof verdict.refuse === "string") {
-          const message = stripLineEndings(verdict.refuse).replace(/[\r\n\0]/g, " ")
-            .slice(0, MAX_REFUSAL_LENGTH);
+          const message = hookLine(verdict.refuse, MAX_REFUSAL_LENGTH);
           return this.#refuse(connection, "refused_by_policy", `policy ${name}`, {
             connect,
             explain: true,
