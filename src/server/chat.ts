@@ -9,7 +9,6 @@ import { getLogger } from "@logtape/logtape";
 import { encodeClientPacket, Header } from "../protocol/mod.ts";
 import type { Clock } from "../clock.ts";
 import type { Client } from "./client.ts";
-import { stripLineEndings } from "./countdown.ts";
 import type { Emitter } from "./emitter.ts";
 import type { GhostServerEvents } from "./events.ts";
 import {
@@ -17,6 +16,7 @@ import {
   type ChatFilter,
   type ChatVerdict,
   type Hook,
+  hookLine,
   MAX_PENDING_CHAT_LINES,
 } from "./hooks.ts";
 
@@ -192,7 +192,7 @@ export class ChatGate {
       return undefined;
     }
     if ("text" in verdict && typeof verdict.text === "string") {
-      return stripLineEndings(verdict.text).replace(/[\r\n\0]/g, " ").slice(0, MAX_REWRITE_LENGTH);
+      return hookLine(verdict.text, MAX_REWRITE_LENGTH);
     }
     return text;
   }

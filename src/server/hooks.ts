@@ -9,6 +9,7 @@
 import type { Color } from "../protocol/mod.ts";
 import type { Clock } from "../clock.ts";
 import type { ClientInfo } from "./client.ts";
+import { stripLineEndings } from "./countdown.ts";
 
 /**
  * What an acceptance policy knows of a player that is connecting: its CONNECT, and its address.
@@ -166,6 +167,14 @@ export const MAX_PENDING_CHAT_LINES = 16;
 
 /** Longest refusal reason a policy may show a player; longer ones are cut. */
 export const MAX_REFUSAL_LENGTH = 256;
+
+/**
+ * A hook's text as one chat line: outer line endings stripped, inner ones and NULs made
+ * spaces, cut to `maxLength`.
+ */
+export function hookLine(text: string, maxLength: number): string {
+  return stripLineEndings(text).replace(/[\r\n\0]/g, " ").slice(0, maxLength);
+}
 
 /** A registered hook with its settings resolved. */
 export interface Hook<F> {

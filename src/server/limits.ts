@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { encodeServerPacket, Header } from "../protocol/mod.ts";
+import { DATA_GHOST_BYTES, encodeServerPacket, Header } from "../protocol/mod.ts";
 import type { LimitsSection } from "../config/mod.ts";
 import { TokenBucket } from "./token_bucket.ts";
 
@@ -50,7 +50,7 @@ export function oversizedConnectString(
     if (bytes === undefined) return undefined;
     if (bytes > cap) return { field, bytes, cap };
     at += 4 + bytes;
-    if (field === "name") at += 25; // the DataGhost between name and model
+    if (field === "name") at += DATA_GHOST_BYTES; // the DataGhost between name and model
   }
   return undefined;
 }

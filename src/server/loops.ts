@@ -102,12 +102,12 @@ export class Ticker {
 
   readonly #fire = (): void => {
     this.#timer = undefined;
-    const late = Math.max(0, this.#clock.now() - this.#due);
+    const started = this.#clock.now();
+    const late = Math.max(0, started - this.#due);
     this.#ticks++;
     this.#lastLateMs = late;
     this.#totalLateMs += late;
     if (late > this.#maxLateMs) this.#maxLateMs = late;
-    const started = this.#onDuration ? this.#clock.now() : 0;
     try {
       this.#tick();
     } finally {

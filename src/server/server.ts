@@ -57,6 +57,7 @@ import {
   type ChatFilter,
   type ConnectingClient,
   type Hook,
+  hookLine,
   type HookOptions,
   makeHook,
   MAX_REFUSAL_LENGTH,
@@ -473,12 +474,16 @@ export class GhostServer {
     const clients = this.#clients;
     const disconnect = (client: Client, reason: DisconnectReason) =>
       this.#disconnect(client, reason);
+    const drop = (report: GhostServerEvents["drop"], detail: string) => this.#drop(report, detail);
+    // Chat, filtered or not, goes out through the one relay every relayed frame takes.
+    const relay = (sender: Client, payload: Uint8Array) =>
+      relayToOthers(this.#relayHost, sender, payload, "tcp");
     this.#chat = new ChatGate({
       clock: this.#clock,
       events: this.#events,
       isConnected: (client) => clients.get(client.id) === client,
-      drop: (report, detail) => this.#drop(report, detail),
-      relay: (sender, payload) => relayToOthers(this.#relayHost, sender, payload, "tcp"),
+      drop,
+      relay,
     });
     this.#relayHost = {
       clock: this.#clock,
@@ -486,8 +491,8 @@ export class GhostServer {
       clients: () => clients.values(),
       client: (id) => clients.get(id),
       disconnect,
-      drop: (report, detail) => this.#drop(report, detail),
-      relay: (sender, payload) => relayToOthers(this.#relayHost, sender, payload, "tcp"),
+      drop,
+      relay,
       limits: this.#limits,
       chatNotices: new ChatNotices(this.#limits),
       relayQueueLimit: Math.floor(this.#options.maxWriteQueueBytes * RELAY_QUEUE_SHARE),
@@ -1231,8 +1236,7 @@ export class GhostServer {
         }
         const verdict = outcome.value;
         if (typeof verdict === "object" && verdict !== null && typeof verdict.refuse === "string") {
-          const message = stripLineEndings(verdict.refuse).replace(/[\r\n\0]/g, " ")
-            .slice(0, MAX_REFUSAL_LENGTH);
+          const message = hookLine(verdict.refuse, MAX_REFUSAL_LENGTH);
           return this.#refuse(connection, "refused_by_policy", `policy ${name}`, {
             connect,
             explain: true,
