@@ -148,7 +148,7 @@ async function main(): Promise<number> {
   try {
     storage = Storage.open(config.storage.path, { historyDays: config.storage.history_days });
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof StorageError) {
+    if (error instanceof StorageError) {
       console.error(`error: ${error.message}`);
       await logging.close();
       return 1;
