@@ -6,20 +6,14 @@
  */
 import { parseArgs } from "node:util";
 import process from "node:process";
-import {
-  checkValue,
-  type Config,
-  ConfigError,
-  defaultConfig,
-  fieldSpec,
-  loadConfig,
-} from "./config/mod.ts";
+import { checkValue, type Config, ConfigError, fieldSpec } from "./config/mod.ts";
 import { ListenError } from "./net/listen.ts";
 import { type Logging, routeConsoleLogs, setupLogging } from "./logging/setup.ts";
 import { GhostServer, optionsFromConfig } from "./server/server.ts";
 
 import { dirname, join, resolve } from "node:path";
 import { createCommandTable } from "./admin/mod.ts";
+import { readConfig } from "./cli/config_file.ts";
 import { invocationDirectory } from "./cli/paths.ts";
 import { listenForStopSignals, stopRequests } from "./cli/signals.ts";
 import { connectHints, settingsLines, stateLine } from "./cli/summary.ts";
@@ -63,23 +57,6 @@ export interface Invocation {
   console: boolean;
   /** Plugins named with --plugin, resolved against the invocation directory. */
   plugins: string[];
-}
-
-async function readConfig(
-  base: string,
-  path: string | undefined,
-): Promise<{ config: Config; source: string }> {
-  if (path !== undefined) {
-    const absolute = resolve(base, path);
-    return { config: await loadConfig(absolute), source: absolute };
-  }
-  const local = join(base, "config.toml");
-  try {
-    await Deno.stat(local);
-  } catch {
-    return { config: defaultConfig(), source: "the built-in defaults" };
-  }
-  return { config: await loadConfig(local), source: local };
 }
 
 /**
@@ -171,7 +148,7 @@ async function main(): Promise<number> {
   try {
     storage = Storage.open(config.storage.path, { historyDays: config.storage.history_days });
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof StorageError) {
+    if (error instanceof StorageError) {
       console.error(`error: ${error.message}`);
       await logging.close();
       return 1;

@@ -9,10 +9,11 @@
 import readline from "node:readline";
 import process from "node:process";
 import { dirname, join, resolve } from "node:path";
-import { ConfigError, defaultConfig, loadConfig } from "../config/mod.ts";
+import { ConfigError } from "../config/mod.ts";
 import { Command, CommanderError } from "commander";
 import { ADMIN_SOCKET_NAME, type AdminAnswer } from "./admin_socket.ts";
 import { PROMPT } from "./session.ts";
+import { readConfig } from "../cli/config_file.ts";
 import { invocationDirectory } from "../cli/paths.ts";
 import { VERSION_TEXT } from "../cli/version.ts";
 
@@ -133,11 +134,7 @@ async function piped(client: AdminClient): Promise<number> {
 async function dataDirectory(options: { data?: string; config?: string }): Promise<string> {
   const base = invocationDirectory();
   if (options.data !== undefined) return resolve(base, options.data);
-  let config = defaultConfig();
-  if (options.config !== undefined) config = await loadConfig(resolve(base, options.config));
-  else if (await Deno.stat(join(base, "config.toml")).catch(() => undefined)) {
-    config = await loadConfig(join(base, "config.toml"));
-  }
+  const { config } = await readConfig(base, options.config);
   return dirname(resolve(base, config.storage.path));
 }
 

@@ -1,38 +1,11 @@
 /**
- * Checking a plugin's `[plugins.<name>]` section against the schema the plugin declares.
+ * Checking a plugin's `[plugins.<name>]` section against the schema the plugin declares, with
+ * the checks and messages of `config.toml`'s own keys.
  *
  * @module
  */
-import type { ConfigField, ConfigSchema } from "./plugin.ts";
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object" && value !== null) return "a table";
-  return String(value);
-}
-
-function check(field: ConfigField, value: unknown): string | undefined {
-  switch (field.type) {
-    case "string":
-      return typeof value === "string" ? undefined : `must be a string, got ${describe(value)}`;
-    case "boolean":
-      return typeof value === "boolean"
-        ? undefined
-        : `must be true or false, got ${describe(value)}`;
-    case "integer":
-      if (typeof value !== "number" || !Number.isInteger(value)) {
-        return `must be an integer from ${field.min} to ${field.max}, got ${describe(value)}`;
-      }
-      return value >= field.min && value <= field.max
-        ? undefined
-        : `must be from ${field.min} to ${field.max}, got ${value}`;
-    case "string_list":
-      return Array.isArray(value) && value.every((item) => typeof item === "string")
-        ? undefined
-        : `must be an array of strings, got ${describe(value)}`;
-  }
-}
+import { checkValue } from "../config/mod.ts";
+import type { ConfigSchema } from "./plugin.ts";
 
 /**
  * The values of a plugin's section: every key of the schema, from the section or its default.
@@ -48,7 +21,7 @@ export function pluginConfig(
   const fields = schema ?? {};
   const values: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(fields)) {
-    const problem = check(field, field.default);
+    const problem = checkValue(field, field.default);
     if (problem) throw new TypeError(`The default of ${key} in the plugin's schema ${problem}`);
     values[key] = Array.isArray(field.default) ? [...field.default] : field.default;
   }
@@ -62,7 +35,7 @@ export function pluginConfig(
         }`,
       );
     }
-    const problem = check(field, value);
+    const problem = checkValue(field, value);
     if (problem) throw new TypeError(`${where} ${key} ${problem}`);
     values[key] = value;
   }

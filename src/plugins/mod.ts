@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { dirname, resolve } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import type { CommandTable } from "../admin/mod.ts";
 import type { Config } from "../config/mod.ts";
@@ -20,12 +21,6 @@ export {
 } from "./host.ts";
 
 const log = getLogger(["ghosting", "plugins"]);
-
-/** The absolute directory of a file path. */
-function directoryOf(file: string): string {
-  const absolute = file.startsWith("/") ? file : `${Deno.cwd()}/${file}`;
-  return absolute.slice(0, absolute.lastIndexOf("/")) || "/";
-}
 
 /**
  * Where {@linkcode startPlugins} finds plugins beyond `[plugins] load`, and what it offers them.
@@ -80,7 +75,7 @@ export async function startPlugins(
     hookTimeoutMs: config.plugins.hook_timeout_ms,
     sections: config.pluginSections,
     history: options.history,
-    baseDir: options.configFile === undefined ? Deno.cwd() : directoryOf(options.configFile),
+    baseDir: options.configFile === undefined ? Deno.cwd() : dirname(resolve(options.configFile)),
   });
   for (const specifier of config.plugins.load) await host.load(specifier);
   for (const specifier of options.extra ?? []) await host.load(specifier, Deno.cwd());
