@@ -17,6 +17,7 @@ import {
   Header,
   zeroDataGhost,
 } from "../../src/protocol/mod.ts";
+import { ADDRESSES_PER_BLOCK, loopbackAddress } from "./addresses.ts";
 
 /** The scenarios. */
 export const ATTACKS = [
@@ -103,14 +104,12 @@ export interface AttackReport {
 }
 
 // Attackers live in 127.50.0.0/16, far from the players (127.1.x.y) and newcomers (127.2.x.y).
-const HOSTS_PER_BLOCK = 254;
 /** Addresses {@linkcode attackerAddress} can give. */
-export const MAX_ATTACKERS = HOSTS_PER_BLOCK * 256;
+export const MAX_ATTACKERS = ADDRESSES_PER_BLOCK;
 
 /** The source address of attacker `index`: 127.50.0.1, 127.50.0.2, … */
 export function attackerAddress(index: number): string {
-  const i = index % MAX_ATTACKERS;
-  return `127.50.${Math.floor(i / HOSTS_PER_BLOCK)}.${(i % HOSTS_PER_BLOCK) + 1}`;
+  return loopbackAddress(50, index);
 }
 
 /** Slice of time the pacing loops work in. */
