@@ -16,7 +16,7 @@ import {
   openApiDocument,
   resourceRoutes,
 } from "./api.ts";
-import { allows, Lockout, TokenStore } from "./auth.ts";
+import { allows, lockedOutMessage, Lockout, TokenStore } from "./auth.ts";
 import type { HistorySource } from "./history.ts";
 import { hosterRoutes } from "./hoster.ts";
 import { LiveChannel } from "./live.ts";
@@ -320,7 +320,7 @@ export class HttpApi {
   #lockedOut(ms: number): Response {
     const seconds = Math.ceil(ms / 1000);
     return json(
-      { error: `Too many bad tokens from your address; try again in ${seconds} s` },
+      { error: lockedOutMessage(ms) },
       429,
       { "retry-after": String(seconds) },
     );

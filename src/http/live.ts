@@ -15,7 +15,7 @@ import type { ClientInfo } from "../server/client.ts";
 import type { GhostServerEvents } from "../server/events.ts";
 import { type GhostServer, POSE_STRIDE } from "../server/server.ts";
 import { CommandError, type CommandTable } from "../admin/mod.ts";
-import { allows } from "./auth.ts";
+import { allows, lockedOutMessage } from "./auth.ts";
 import { eventJson } from "./event_json.ts";
 
 const log = getLogger(["ghosting", "http", "live"]);
@@ -297,7 +297,7 @@ export class LiveChannel {
     if (locked > 0) {
       return this.#reject(
         viewer,
-        `Too many bad tokens from your address; try again in ${Math.ceil(locked / 1000)} s`,
+        lockedOutMessage(locked),
         LIVE_CLOSE.lockedOut,
       );
     }
