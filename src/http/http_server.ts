@@ -155,9 +155,8 @@ export class HttpApi {
       commands,
       clock: this.#options.clock,
       positionHz: hz,
-      findToken: (secret) => this.#tokens.find(secret),
-      failedToken: (ip) => this.#lockout.fail(ip),
-      lockedFor: (ip) => this.#lockout.lockedFor(ip),
+      tokens: this.#tokens,
+      lockout: this.#lockout,
     });
     this.#fixedRoutes = this.#makeFixedRoutes();
   }
