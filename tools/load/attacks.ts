@@ -51,6 +51,11 @@ export const ATTACK_DESCRIPTIONS: Record<AttackName, string> = {
     "line per second",
 };
 
+/** One line per scenario, name and description, for the usage texts. */
+export const ATTACK_HELP = ATTACKS
+  .map((name) => `  ${name.padEnd(16)} ${ATTACK_DESCRIPTIONS[name]}`)
+  .join("\n");
+
 /** Defaults per scenario: `connections` (at once) and `rate` (per second). */
 export const ATTACK_DEFAULTS: Record<AttackName, { connections: number; rate: number }> = {
   "conn-flood": { connections: 4000, rate: 4000 },
