@@ -47,6 +47,11 @@ export function allows(scope: HttpTokenScope, needed: HttpTokenScope): boolean {
   return scope === "admin" || needed === "read";
 }
 
+/** What a locked-out caller is told, over HTTP and on the live channel. */
+export function lockedOutMessage(ms: number): string {
+  return `Too many bad tokens from your address; try again in ${Math.ceil(ms / 1000)} s`;
+}
+
 interface Failures {
   times: number[];
   lockedUntil: number;

@@ -16,7 +16,7 @@ import {
   openApiDocument,
   resourceRoutes,
 } from "./api.ts";
-import { allows, Lockout, TokenStore } from "./auth.ts";
+import { allows, lockedOutMessage, Lockout, TokenStore } from "./auth.ts";
 import type { HistorySource } from "./history.ts";
 import { hosterRoutes } from "./hoster.ts";
 import { LiveChannel } from "./live.ts";
@@ -155,9 +155,8 @@ export class HttpApi {
       commands,
       clock: this.#options.clock,
       positionHz: hz,
-      findToken: (secret) => this.#tokens.find(secret),
-      failedToken: (ip) => this.#lockout.fail(ip),
-      lockedFor: (ip) => this.#lockout.lockedFor(ip),
+      tokens: this.#tokens,
+      lockout: this.#lockout,
     });
     this.#fixedRoutes = this.#makeFixedRoutes();
   }
@@ -287,19 +286,20 @@ export class HttpApi {
     if (route.scope === "none") return undefined;
     if (route.hoster && this.#options.hosterRoutesWithoutToken) {
       // No token needed; one that is sent and good still names the actor.
-      const sent = /^Bearer +(\S+) *$/i.exec(request.headers.get("authorization") ?? "");
-      const token = sent ? this.#tokens.find(sent[1]) : undefined;
+      const sent = bearerSecret(request);
+      const token = sent === undefined ? undefined : this.#tokens.find(sent);
       context.actor = token?.name ?? "hoster";
       return undefined;
     }
     const locked = this.#lockout.lockedFor(context.ip);
     if (locked > 0) return this.#lockedOut(locked);
-    const header = request.headers.get("authorization") ?? "";
-    const match = /^Bearer +(\S+) *$/i.exec(header);
+    const sent = bearerSecret(request);
     const unauthorized = (error: string) =>
       json({ error }, 401, { "www-authenticate": 'Bearer realm="ghosting"' });
-    if (!match) return unauthorized("This route needs a token: Authorization: Bearer <token>");
-    const token = this.#tokens.find(match[1]);
+    if (sent === undefined) {
+      return unauthorized("This route needs a token: Authorization: Bearer <token>");
+    }
+    const token = this.#tokens.find(sent);
     if (!token) {
       if (this.#lockout.fail(context.ip)) {
         return this.#lockedOut(this.#lockout.lockedFor(context.ip));
@@ -319,7 +319,7 @@ export class HttpApi {
   #lockedOut(ms: number): Response {
     const seconds = Math.ceil(ms / 1000);
     return json(
-      { error: `Too many bad tokens from your address; try again in ${seconds} s` },
+      { error: lockedOutMessage(ms) },
       429,
       { "retry-after": String(seconds) },
     );
@@ -418,6 +418,11 @@ export class HttpApi {
     this.#live.accept(upgrade.socket, context.ip);
     return upgrade.response;
   }
+}
+
+/** The secret of an `Authorization: Bearer <secret>` header, or undefined without one. */
+function bearerSecret(request: Request): string | undefined {
+  return /^Bearer +(\S+) *$/i.exec(request.headers.get("authorization") ?? "")?.[1];
 }
 
 /** Reads a JSON body of at most {@linkcode MAX_BODY_BYTES}; `{}` when empty. */

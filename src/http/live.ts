@@ -15,7 +15,7 @@ import type { ClientInfo } from "../server/client.ts";
 import type { GhostServerEvents } from "../server/events.ts";
 import { type GhostServer, POSE_STRIDE } from "../server/server.ts";
 import { CommandError, type CommandTable } from "../admin/mod.ts";
-import { allows } from "./auth.ts";
+import { allows, lockedOutMessage, type Lockout, type TokenStore } from "./auth.ts";
 import { eventJson } from "./event_json.ts";
 
 const log = getLogger(["ghosting", "http", "live"]);
@@ -135,12 +135,10 @@ export interface LiveHost {
   commands: CommandTable;
   clock: Clock;
   positionHz: number;
-  /** The token with this secret, or undefined. */
-  findToken(secret: string): HttpToken | undefined;
-  /** Records a bad token from `ip`; true when the IP is now locked out. */
-  failedToken(ip: string): boolean;
-  /** Milliseconds `ip` stays locked out. */
-  lockedFor(ip: string): number;
+  /** The configured tokens a hello is checked against. */
+  tokens: TokenStore;
+  /** The HTTP API's lockout: a bad hello counts as a bad token. */
+  lockout: Lockout;
 }
 
 interface Viewer {
@@ -293,19 +291,19 @@ export class LiveChannel {
         LIVE_CLOSE.unauthorized,
       );
     }
-    const locked = this.#host.lockedFor(viewer.ip);
+    const locked = this.#host.lockout.lockedFor(viewer.ip);
     if (locked > 0) {
       return this.#reject(
         viewer,
-        `Too many bad tokens from your address; try again in ${Math.ceil(locked / 1000)} s`,
+        lockedOutMessage(locked),
         LIVE_CLOSE.lockedOut,
       );
     }
     const token = typeof message.token === "string"
-      ? this.#host.findToken(message.token)
+      ? this.#host.tokens.find(message.token)
       : undefined;
     if (!token) {
-      const lockedNow = this.#host.failedToken(viewer.ip);
+      const lockedNow = this.#host.lockout.fail(viewer.ip);
       return this.#reject(
         viewer,
         lockedNow ? "Too many bad tokens from your address" : "Bad or missing token",

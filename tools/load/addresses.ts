@@ -8,8 +8,21 @@
 // Last octets 0 and 255 are avoided: they look like network and broadcast addresses.
 const HOSTS_PER_BLOCK = 254;
 
+/** How many distinct addresses {@linkcode loopbackAddress} gives in one block. */
+export const ADDRESSES_PER_BLOCK = HOSTS_PER_BLOCK * 256;
+
 /** How many distinct addresses {@linkcode clientAddress} can give (127.1.0.1 … 127.1.255.254). */
-export const MAX_CLIENTS = HOSTS_PER_BLOCK * 256;
+export const MAX_CLIENTS = ADDRESSES_PER_BLOCK;
+
+/**
+ * Address `index` (0-based, wrapping after {@linkcode ADDRESSES_PER_BLOCK}) of the loopback
+ * block 127.`block`.0.0/16: 127.`block`.0.1, … 127.`block`.0.254, 127.`block`.1.1, … The load
+ * tools give each kind of peer its own block (players 1, newcomers 2, attackers 50).
+ */
+export function loopbackAddress(block: number, index: number): string {
+  const i = index % ADDRESSES_PER_BLOCK;
+  return `127.${block}.${Math.floor(i / HOSTS_PER_BLOCK)}.${(i % HOSTS_PER_BLOCK) + 1}`;
+}
 
 /**
  * The source address of client `index` (0-based): 127.1.0.1, 127.1.0.2, … 127.1.0.254,
@@ -22,9 +35,7 @@ export function clientAddress(index: number): string {
   if (!Number.isInteger(index) || index < 0 || index >= MAX_CLIENTS) {
     throw new RangeError(`Client index must be an integer from 0 to ${MAX_CLIENTS - 1}`);
   }
-  const third = Math.floor(index / HOSTS_PER_BLOCK);
-  const fourth = (index % HOSTS_PER_BLOCK) + 1;
-  return `127.1.${third}.${fourth}`;
+  return loopbackAddress(1, index);
 }
 
 /** Whether `address` is an IPv4 loopback literal (127.0.0.0/8). */

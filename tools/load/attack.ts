@@ -8,10 +8,12 @@
  */
 import { parseArgs } from "node:util";
 import {
-  ATTACK_DESCRIPTIONS,
+  ATTACK_HELP,
   type AttackName,
   type AttackOptions,
   ATTACKS,
+  MAX_ATTACK_CONNECTIONS,
+  MAX_ATTACK_RATE,
   runAttack,
 } from "./attacks.ts";
 
@@ -19,7 +21,7 @@ const USAGE = `Usage: deno run --allow-net tools/load/attack.ts --attack NAME --
          [--seconds S] [--connections N] [--rate R] [--victims A,B,…] [--max-id N]
 
 Attacks (each bounded in count, rate and time; attackers use 127.50.x.y):
-${ATTACKS.map((name) => `  ${name.padEnd(16)} ${ATTACK_DESCRIPTIONS[name]}`).join("\n")}`;
+${ATTACK_HELP}`;
 
 /** Parses the command line; undefined for --help. */
 export function parseAttackArgs(args: string[]): (AttackOptions & { seconds: number }) | undefined {
@@ -61,8 +63,8 @@ export function parseAttackArgs(args: string[]): (AttackOptions & { seconds: num
     host: values.host ?? "127.0.0.1",
     port,
     seconds: number("seconds", values.seconds, 3600) ?? 20,
-    connections: number("connections", values.connections, 10_000),
-    rate: number("rate", values.rate, 200_000),
+    connections: number("connections", values.connections, MAX_ATTACK_CONNECTIONS),
+    rate: number("rate", values.rate, MAX_ATTACK_RATE),
     victims: values.victims ? values.victims.split(",") : [],
     maxId: number("max-id", values["max-id"], 100_000),
   };

@@ -17,6 +17,7 @@ import {
   Header,
   zeroDataGhost,
 } from "../../src/protocol/mod.ts";
+import { ADDRESSES_PER_BLOCK, loopbackAddress } from "./addresses.ts";
 
 /** The scenarios. */
 export const ATTACKS = [
@@ -49,6 +50,11 @@ export const ATTACK_DESCRIPTIONS: Record<AttackName, string> = {
   "stopped-reader": "N connected players that never read, each sending a 60 000-byte chat " +
     "line per second",
 };
+
+/** One line per scenario, name and description, for the usage texts. */
+export const ATTACK_HELP = ATTACKS
+  .map((name) => `  ${name.padEnd(16)} ${ATTACK_DESCRIPTIONS[name]}`)
+  .join("\n");
 
 /** Defaults per scenario: `connections` (at once) and `rate` (per second). */
 export const ATTACK_DEFAULTS: Record<AttackName, { connections: number; rate: number }> = {
@@ -103,14 +109,12 @@ export interface AttackReport {
 }
 
 // Attackers live in 127.50.0.0/16, far from the players (127.1.x.y) and newcomers (127.2.x.y).
-const HOSTS_PER_BLOCK = 254;
 /** Addresses {@linkcode attackerAddress} can give. */
-export const MAX_ATTACKERS = HOSTS_PER_BLOCK * 256;
+export const MAX_ATTACKERS = ADDRESSES_PER_BLOCK;
 
 /** The source address of attacker `index`: 127.50.0.1, 127.50.0.2, … */
 export function attackerAddress(index: number): string {
-  const i = index % MAX_ATTACKERS;
-  return `127.50.${Math.floor(i / HOSTS_PER_BLOCK)}.${(i % HOSTS_PER_BLOCK) + 1}`;
+  return loopbackAddress(50, index);
 }
 
 /** Slice of time the pacing loops work in. */

@@ -6,6 +6,7 @@
  * @module
  */
 import { ConnectionRefusedError, SarClient } from "../../src/client/sar_client.ts";
+import { loopbackAddress } from "./addresses.ts";
 
 /** What the newcomers saw. */
 export interface NewcomerReport {
@@ -17,7 +18,7 @@ export interface NewcomerReport {
 
 /** The address of newcomer `index`: 127.2.0.1, 127.2.0.2, … (not the players', not attackers'). */
 export function newcomerAddress(index: number): string {
-  return `127.2.${Math.floor(index / 254) % 256}.${(index % 254) + 1}`;
+  return loopbackAddress(2, index);
 }
 
 /** How long a newcomer waits for the reply (SAR: 5 s for TCP, then 30 s). */

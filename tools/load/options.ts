@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { isIpv4Loopback, MAX_CLIENTS } from "./addresses.ts";
 import type { ServerStderr } from "./server_process.ts";
 import {
-  ATTACK_DESCRIPTIONS,
+  ATTACK_HELP,
   type AttackName,
   ATTACKS,
   MAX_ATTACK_CONNECTIONS,
@@ -101,7 +101,7 @@ address, and reports bulk update rate, staleness, bytes, drops and the server's 
   -h, --help                show this help
 
 Attacks:
-${ATTACKS.map((name) => `  ${name.padEnd(16)} ${ATTACK_DESCRIPTIONS[name]}`).join("\n")}`;
+${ATTACK_HELP}`;
 
 function integer(flag: string, text: string | undefined, min: number, max: number): number;
 function integer(
