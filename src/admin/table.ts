@@ -69,6 +69,7 @@ export interface Invocation {
  */
 export class CommandTable {
   readonly #commands = new Map<string, Command>();
+  #revision = 0;
 
   /** Creates a table holding `commands`. @throws {TypeError} as {@linkcode CommandTable.register} */
   constructor(commands: Iterable<Command> = []) {
@@ -86,14 +87,25 @@ export class CommandTable {
       throw new TypeError(`A command named "${command.name}" is already registered`);
     }
     this.#commands.set(command.name, command);
+    this.#revision++;
     return () => {
-      if (this.#commands.get(command.name) === command) this.#commands.delete(command.name);
+      if (this.#commands.get(command.name) === command) this.unregister(command.name);
     };
   }
 
   /** Removes a command by name; false when there was none. */
   unregister(name: string): boolean {
-    return this.#commands.delete(name);
+    const removed = this.#commands.delete(name);
+    if (removed) this.#revision++;
+    return removed;
+  }
+
+  /**
+   * Changes with every command registered or removed: what an adaptor that derives something
+   * from the table (routes, a schema) compares to know whether to derive it again.
+   */
+  get revision(): number {
+    return this.#revision;
   }
 
   /** A top-level command by name (case-insensitive). */

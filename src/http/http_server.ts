@@ -123,6 +123,7 @@ export class HttpApi {
   readonly #live: LiveChannel;
   readonly #metrics: Metrics;
   readonly #fixedRoutes: Route[];
+  #routeCache: { revision: number; routes: Route[] } | undefined;
   #listener: Deno.HttpServer<Deno.NetAddr> | undefined;
 
   /**
@@ -221,9 +222,16 @@ export class HttpApi {
     }));
   }
 
+  /** The routes, derived from the command table again only when a command came or went. */
   #routes(): Route[] {
-    const taken = new Set(this.#fixedRoutes.map((route) => route.path));
-    return [...this.#fixedRoutes, ...commandRoutes(this.#server, this.#table, taken)];
+    if (this.#routeCache?.revision !== this.#table.revision) {
+      const taken = new Set(this.#fixedRoutes.map((route) => route.path));
+      this.#routeCache = {
+        revision: this.#table.revision,
+        routes: [...this.#fixedRoutes, ...commandRoutes(this.#server, this.#table, taken)],
+      };
+    }
+    return this.#routeCache.routes;
   }
 
   /** Answers one request from `ip` (what `Deno.serve` calls). */
