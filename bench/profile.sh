@@ -13,9 +13,10 @@ cd "$(dirname "$0")/.."
 outdir=$1 load=$2 config=${3:-}
 mkdir -p "$outdir"
 port=$(( 55000 + RANDOM % 1000 ))
-args=(run --allow-net --allow-read --allow-write --allow-ffi
-  "--v8-flags=--max-semi-space-size=1,--perf-basic-prof" src/main.ts
-  --hostname 127.0.0.1 --port "$port")
+# Its database and admin socket in OUTDIR, so it never meets another server's data/.
+args=(run --allow-net --allow-read --allow-write --allow-ffi --allow-env=INIT_CWD
+  "--v8-flags=--max-semi-space-size=1,--perf-basic-prof" src/main.ts --no-console
+  --hostname 127.0.0.1 --port "$port" --data "$outdir/data")
 [[ -n $config ]] && args+=(--config "$config")
 deno "${args[@]}" > "$outdir/server.log" 2>&1 &
 server=$!
