@@ -168,6 +168,9 @@ function startDashboard(token) {
         /** @type {HTMLElement} */ (element).hidden = !admin;
       }
       byId("scope-badge").textContent = admin ? "admin" : "view only";
+      // A token whose scope changed between connections: the old views' listeners and timers go
+      // first (two chat forms' listeners would send every message twice).
+      for (const view of views) view.destroy?.();
       views = [
         mountHeader(context),
         mountPlayers(context),
