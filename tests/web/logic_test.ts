@@ -24,7 +24,8 @@ import {
   rankFinishes,
   setBans,
 } from "../../src/http/web/store.js";
-import { collectPage, describe } from "../../src/http/web/views/history.js";
+import { collectPage, describe, HISTORY_TYPES } from "../../src/http/web/views/history.js";
+import { HISTORY_EVENT_TYPES } from "../../src/http/history.ts";
 
 Deno.test("format: durations, colours, times, maps", () => {
   assert.equal(duration(0), "0 s");
@@ -431,4 +432,8 @@ Deno.test("history: a time window reads the server's pages until its page is ful
   page = await collectPage(fetchPage, { size: 50, to: 5_000, maxFetches: 3 });
   assert.deepEqual(page.entries, []);
   assert.equal(page.next, 71);
+});
+
+Deno.test("the history filter offers exactly the event types the server records", () => {
+  assert.deepEqual(HISTORY_TYPES, [...HISTORY_EVENT_TYPES]);
 });
